@@ -1,0 +1,44 @@
+"""modfix: find and fix PyTorch nn.Module registration bugs.
+
+``RULES`` is the registry, in the order `modfix rules` lists it. ``fix_source`` runs the rules on
+one text; ``fix_paths`` on files and directories (the CLI is a thin layer over it).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from ._engine import FileResult, Options, RunReport, run
+from ._rule import Applicability, Edit, Finding, Fix, Rule
+from .use_module_dict import USE_MODULE_DICT, USE_PARAMETER_DICT
+from .use_module_list import USE_MODULE_LIST, USE_PARAMETER_LIST
+
+__version__ = "0.1.0"
+
+RULES: tuple[Rule, ...] = (USE_MODULE_LIST, USE_MODULE_DICT, USE_PARAMETER_LIST, USE_PARAMETER_DICT)
+
+
+def rule_by_code(code: str) -> Rule | None:
+    return next((r for r in RULES if r.code == code.upper() or r.name == code), None)
+
+
+def fix_source(source: str, *, unsafe_fixes: bool = False, select: Iterable[str] | None = None,
+               path: str = "-") -> FileResult:
+    """Analyse and fix one source text; ``result.fixed or result.original`` is the new text.
+
+    ``result.error`` is set (and nothing fixed) when the text cannot be parsed."""
+    options = Options(unsafe_fixes=unsafe_fixes, select=frozenset(select) if select is not None else None)
+    report = run([path], RULES, options, write=False, read_stdin=lambda: source.encode("utf-8"),
+                 stdin_path=path)
+    return report.files[0]
+
+
+def fix_paths(paths: Sequence[str], *, unsafe_fixes: bool = False, write: bool = True,
+              select: Iterable[str] | None = None) -> RunReport:
+    options = Options(unsafe_fixes=unsafe_fixes, select=frozenset(select) if select is not None else None)
+    return run(list(paths), RULES, options, write=write)
+
+
+__all__ = [
+    "RULES", "Applicability", "Edit", "Finding", "Fix", "Rule", "FileResult", "RunReport",
+    "fix_source", "fix_paths", "rule_by_code",
+]

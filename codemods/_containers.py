@@ -1,0 +1,610 @@
+"""The analysis behind the container rules (use_module_list, use_module_dict).
+
+For each attribute ``self.X`` of an nn.Module class that is assigned a plain list, tuple or dict,
+this finds what the container holds (from its literal, its comprehension, or the values appended /
+stored into it), decides whether it needs nn.ModuleList / ModuleDict / ParameterList /
+ParameterDict, and then vetoes the fix where wrapping could raise or change what the code does:
+every use of the attribute in the class, its bases and its subclasses in the run is checked.
+"""
+from __future__ import annotations
+
+import ast
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+from ._engine import FileContext
+from ._facts import Assignment, ClassFacts, Kind, Use, parent_of
+from ._rule import Applicability, Edit, Finding
+from ._torch_facts import MODULE_DICT_ATTRS, MODULE_LIST_ATTRS, PARAMETER_DICT_ATTRS, PARAMETER_LIST_ATTRS
+
+MODULE_LIST, MODULE_DICT = "ModuleList", "ModuleDict"
+PARAMETER_LIST, PARAMETER_DICT = "ParameterList", "ParameterDict"
+CODES = {MODULE_LIST: "MF101", MODULE_DICT: "MF102", PARAMETER_LIST: "MF103", PARAMETER_DICT: "MF104"}
+ATTRS = {
+    MODULE_LIST: MODULE_LIST_ATTRS, MODULE_DICT: MODULE_DICT_ATTRS,
+    PARAMETER_LIST: PARAMETER_LIST_ATTRS, PARAMETER_DICT: PARAMETER_DICT_ATTRS,
+}
+_TORCH_CONTAINERS = {f"torch.nn.{n}" for n in ("Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")}
+_TORCH_CONTAINERS |= {f"torch.nn.modules.container.{n}" for n in ("Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")}
+
+# builtins that only read a sequence: a ModuleList serves them exactly as a list does
+_READERS = frozenset({
+    "len", "iter", "enumerate", "zip", "reversed", "sorted", "list", "tuple", "map", "filter", "any",
+    "all", "sum", "min", "max", "print", "repr", "str", "id", "next", "bool", "set", "frozenset", "dict",
+    "getattr", "hasattr", "callable",
+})
+_TYPE_CHECKS = frozenset({"builtins.isinstance", "builtins.type"})
+_SERIALIZERS = ("json.", "pickle.", "yaml.", "marshal.", "copy.copy")
+
+SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
+
+
+@dataclass
+class Shape:
+    """A plain container literal and how to wrap it."""
+
+    kind: str  # "list" or "dict"
+    node: ast.expr
+    items: list[tuple[ast.expr, frozenset[str]]]  # element (or dict value) and comprehension names
+    keys: list[tuple[ast.expr | None, frozenset[str], ast.AST | None]] = field(default_factory=list)
+    empty: bool = False
+    replace_callee: ast.expr | None = None  # list(<gen>): the callee is replaced, not wrapped
+    bare_tuple: bool = False
+    comprehension: ast.AST | None = None
+
+
+def _comp_names(node: ast.AST) -> frozenset[str]:
+    names = set()
+    for generator in getattr(node, "generators", []):
+        for target in ast.walk(generator.target):
+            if isinstance(target, ast.Name):
+                names.add(target.id)
+    return frozenset(names)
+
+
+def shape_of(value: ast.expr | None, context: FileContext, function) -> Shape | None:
+    names = context.names
+    if isinstance(value, (ast.List, ast.Tuple)):
+        if any(isinstance(e, ast.Starred) for e in value.elts):
+            return None
+        bare = isinstance(value, ast.Tuple) and not _parenthesized(value, context)
+        return Shape("list", value, [(e, frozenset()) for e in value.elts], empty=not value.elts, bare_tuple=bare)
+    if isinstance(value, ast.ListComp):
+        return Shape("list", value, [(value.elt, _comp_names(value))], comprehension=value)
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
+        for seq, count in ((value.left, value.right), (value.right, value.left)):
+            inner = shape_of(seq, context, function)
+            if inner and inner.kind == "list" and not inner.empty and not isinstance(count, (ast.List, ast.Tuple)):
+                return Shape("list", value, inner.items)
+        return None
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
+        left, right = shape_of(value.left, context, function), shape_of(value.right, context, function)
+        if left and right and left.kind == right.kind == "list":
+            return Shape("list", value, left.items + right.items, empty=left.empty and right.empty)
+        return None
+    if isinstance(value, ast.Dict):
+        if any(k is None for k in value.keys):
+            return None
+        return Shape("dict", value, [(v, frozenset()) for v in value.values],
+                     keys=[(k, frozenset(), None) for k in value.keys], empty=not value.keys)
+    if isinstance(value, ast.DictComp):
+        comp = _comp_names(value)
+        return Shape("dict", value, [(value.value, comp)], keys=[(value.key, comp, value)], comprehension=value)
+    if isinstance(value, ast.Call):
+        callee = names.qualname(value.func)
+        if callee in ("builtins.list", "builtins.tuple") and not value.keywords:
+            if not value.args:
+                return Shape("list", value, [], empty=True)
+            arg = value.args[0]
+            if len(value.args) == 1 and isinstance(arg, (ast.GeneratorExp, ast.ListComp)):
+                return Shape("list", value, [(arg.elt, _comp_names(arg))], replace_callee=value.func, comprehension=arg)
+            return None
+        if callee == "builtins.dict" and not value.args:
+            keys = [(ast.Constant(kw.arg), frozenset(), None) for kw in value.keywords]
+            if any(kw.arg is None for kw in value.keywords):
+                return None
+            return Shape("dict", value, [(kw.value, frozenset()) for kw in value.keywords], keys=keys,
+                         empty=not value.keywords)
+        if callee == "collections.OrderedDict" and not value.keywords:
+            if not value.args:
+                return Shape("dict", value, [], empty=True)
+            pairs = value.args[0]
+            if len(value.args) == 1 and isinstance(pairs, (ast.List, ast.Tuple)) and all(
+                isinstance(p, ast.Tuple) and len(p.elts) == 2 for p in pairs.elts
+            ):
+                return Shape("dict", value, [(p.elts[1], frozenset()) for p in pairs.elts],
+                             keys=[(p.elts[0], frozenset(), None) for p in pairs.elts], empty=not pairs.elts)
+    return None
+
+
+def _parenthesized(node: ast.Tuple, context: FileContext) -> bool:
+    """Whether the tuple's own parentheses enclose it (``(a, b)``), as opposed to ``a, b`` or ``(a), (b)``."""
+    start, end = context.span(node)
+    fragment = context.text[start:end]
+    if not (fragment.startswith("(") and fragment.endswith(")")):
+        return False
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(fragment).readline):
+            if token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return token.end == (fragment.count("\n") + 1, len(fragment.rsplit("\n", 1)[-1]))
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return False
+
+
+@dataclass
+class Verdict:
+    applicability: Applicability | None  # None = no finding at all
+    reason: str = ""
+
+    def worse(self, applicability: Applicability | None, reason: str) -> "Verdict":
+        rank = {SAFE: 0, UNSAFE: 1, DISPLAY: 2, None: 3}
+        return Verdict(applicability, reason) if rank[applicability] > rank[self.applicability] else self
+
+
+@dataclass
+class Candidate:
+    facts: ClassFacts
+    assignment: Assignment
+    shape: Shape
+
+
+class ContainerAnalysis:
+    """All container findings of one file (computed once, shared by the four rule codes)."""
+
+    def __init__(self, context: FileContext):
+        self.context = context
+        self.values = context.values
+        self.findings: list[Finding] = []
+        for facts in context.module_classes:
+            family = context.family(facts)
+            for attr in sorted(facts.assignments):
+                self._attribute(facts, family, attr)
+
+    # -- what the container holds
+
+    def _element_kind(self, expr, function, owner, comp, edits, container_of_modules=True) -> Kind:
+        """The kind of an element; nested plain containers of modules count as modules (wrapped too)."""
+        nested = shape_of(expr, self.context, function) if container_of_modules else None
+        if nested is not None and not nested.empty:
+            inner = {self._element_kind(e, function, owner, comp | c, edits) for e, c in nested.items}
+            if inner == {Kind.MODULE}:
+                if nested.kind == "dict" and self._key_problem(nested, function, MODULE_DICT)[0] is not SAFE:
+                    return Kind.UNKNOWN
+                edits.extend(self._wrap(nested, MODULE_LIST if nested.kind == "list" else MODULE_DICT))
+                return Kind.MODULE
+            return Kind.NOT_MODULE if Kind.NOT_MODULE in inner else Kind.UNKNOWN
+        return self.values.kind(expr, function, owner, comp)
+
+    def _attribute(self, facts: ClassFacts, family: list[ClassFacts], attr: str) -> None:
+        assignments = [a for owner in family for a in owner.assignments.get(attr, [])]
+        uses = [u for owner in family for u in owner.uses.get(attr, [])]
+        if any(a.kind == "object_setattr" for a in assignments):
+            return  # deliberately kept off the module
+        candidates = []
+        for assignment in facts.assignments[attr]:
+            if assignment.kind != "assign" or assignment.shared:
+                continue
+            shape = shape_of(assignment.value, self.context, assignment.method)
+            if shape is not None:
+                candidates.append(Candidate(facts, assignment, shape))
+        if not candidates:
+            return
+        owner_of = {id(u): o for o in family for u in o.uses.get(attr, [])}
+        kind_of_container = candidates[0].shape.kind
+        if any(c.shape.kind != kind_of_container for c in candidates):
+            return
+        element_kinds: set[Kind] = set()
+        nested_edits: dict[int, list[Edit]] = {}
+        for candidate in candidates:
+            edits: list[Edit] = []
+            for expr, comp in candidate.shape.items:
+                element_kinds.add(self._element_kind(expr, candidate.assignment.method, facts, comp, edits))
+            nested_edits[id(candidate)] = edits
+        fills = [u for u in uses if self._is_fill(u, kind_of_container)]
+        for use in fills:
+            owner = owner_of.get(id(use), facts)
+            for value in self._filled_values(use):
+                element_kinds.add(self._element_kind(value, use.method, owner, frozenset(), [], False))
+        element_kinds.discard(Kind.NONE) if kind_of_container == "dict" else None
+        if not element_kinds or element_kinds == {Kind.UNKNOWN}:
+            return  # an empty container never filled with modules, or nothing known about the contents
+        if Kind.MODULE in element_kinds:
+            container = MODULE_LIST if kind_of_container == "list" else MODULE_DICT
+        elif Kind.PARAMETER in element_kinds:
+            container = PARAMETER_LIST if kind_of_container == "list" else PARAMETER_DICT
+        else:
+            return  # aliases of registered modules, plain values: nothing unregistered here
+        verdict = Verdict(SAFE)
+        others = element_kinds - {Kind.MODULE if container in (MODULE_LIST, MODULE_DICT) else Kind.PARAMETER}
+        if Kind.ALIAS in others and container in (MODULE_LIST, MODULE_DICT):
+            verdict = verdict.worse(DISPLAY, "it also holds modules registered elsewhere; wrapping would register them twice")
+        if Kind.PARAMETER in others or Kind.MODULE in others:
+            verdict = verdict.worse(DISPLAY, "it mixes modules and nn.Parameters")
+        if Kind.NOT_MODULE in others or Kind.NONE in others:
+            what = "modules" if container in (MODULE_LIST, MODULE_DICT) else "nn.Parameters"
+            verdict = verdict.worse(DISPLAY, f"it mixes {what} with other values, which nn.{container} rejects")
+        if Kind.UNKNOWN in others:
+            verdict = verdict.worse(UNSAFE, "some elements may not be " + (
+                "modules" if container in (MODULE_LIST, MODULE_DICT) else "nn.Parameters"))
+
+        registered = self._registered_elsewhere(attr, family, uses)
+        if registered:
+            return
+        for use in uses:
+            applicability, reason = self._use_verdict(use, container, owner_of.get(id(use), facts))
+            if applicability is None and reason == "registered":
+                return
+            if applicability is not SAFE:
+                verdict = verdict.worse(applicability, reason)
+        candidate_ids = {id(c.assignment) for c in candidates}
+        for assignment in assignments:
+            if id(assignment) in candidate_ids:
+                continue
+            applicability, reason = self._reassignment_verdict(assignment, attr, container, family)
+            if applicability is None:
+                return
+            verdict = verdict.worse(applicability, reason)
+        for candidate in candidates:
+            if not facts.is_init_time(candidate.assignment.method):
+                verdict = verdict.worse(UNSAFE, f"it is assigned in {candidate.assignment.method.name}(), not while the module is built")
+        if container in (MODULE_DICT, PARAMETER_DICT):
+            for candidate in candidates:
+                applicability, reason = self._key_problem(candidate.shape, candidate.assignment.method, container)
+                verdict = verdict.worse(applicability, reason)
+            for use in uses:
+                if use.kind == "setitem" and use.key is not None:
+                    applicability, reason = self._key_verdict(use.key, frozenset(), use.method, container, None)
+                    verdict = verdict.worse(applicability, reason)
+        if any(f.method.name != "__init__" and not owner_of.get(id(f), facts).is_init_time(f.method) for f in fills):
+            verdict = verdict.worse(UNSAFE, "it is filled outside __init__")
+        if verdict.applicability is None:
+            return
+        for candidate in candidates:
+            self._report(candidate, container, verdict, nested_edits[id(candidate)], fills)
+
+    # -- fills: append / extend / insert / += / item assignment
+
+    def _is_fill(self, use: Use, kind: str) -> bool:
+        if kind == "list":
+            return (use.kind == "method" and use.detail in ("append", "extend", "insert")) or (
+                use.kind == "augassign" and use.detail == "Add") or use.kind == "setitem"
+        return use.kind == "setitem" or (use.kind == "method" and use.detail == "update")
+
+    def _filled_values(self, use: Use) -> list[ast.expr | None]:
+        if use.kind == "setitem":
+            return [use.value]
+        if use.kind == "augassign":
+            shape = shape_of(use.value, self.context, use.method)
+            return [e for e, _ in shape.items] if shape else [None]
+        args = use.call.args if use.call else []
+        if use.detail == "append" and len(args) == 1:
+            return [args[0]]
+        if use.detail == "insert" and len(args) == 2:
+            return [args[1]]
+        if use.detail in ("extend", "update") and len(args) == 1:
+            shape = shape_of(args[0], self.context, use.method)
+            return [e for e, _ in shape.items] if shape else [None]
+        return [None]
+
+    # -- vetoes
+
+    def _registered_elsewhere(self, attr: str, family: list[ClassFacts], uses: list[Use]) -> bool:
+        """Also unpacked into nn.Sequential, wrapped later, or its items passed to add_module/setattr."""
+        for use in uses:
+            if use.kind in ("arg", "starred_arg") and use.call is not None:
+                if self.context.names.qualname(use.call.func) in _TORCH_CONTAINERS:
+                    return True
+        for owner in family:
+            for registration in owner.registrations:
+                if registration.value is not None and self._derived_from(registration.value, attr, registration.method):
+                    return True
+        return False
+
+    def _derived_from(self, value: ast.expr, attr: str, method) -> bool:
+        """``self.X[i]``, or a loop variable over ``self.X`` / ``enumerate(self.X)`` / ``self.X.items()``."""
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Attribute) and value.value.attr == attr:
+            return True
+        if not isinstance(value, ast.Name):
+            return False
+        for node in ast.walk(method):
+            if isinstance(node, (ast.For, ast.comprehension)):
+                bound = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
+                if value.id in bound and any(
+                    isinstance(n, ast.Attribute) and n.attr == attr for n in ast.walk(node.iter)
+                ):
+                    return True
+        return False
+
+    def _use_verdict(self, use: Use, container: str, owner: ClassFacts) -> tuple[Applicability | None, str]:
+        names = self.context.names
+        is_list = container in (MODULE_LIST, PARAMETER_LIST)
+        if use.kind == "method":
+            if use.detail not in ATTRS[container]:
+                return DISPLAY, f".{use.detail}() is called on it, which nn.{container} does not have"
+            return SAFE, ""
+        if use.kind == "attribute":
+            if use.detail not in ATTRS[container]:
+                return DISPLAY, f".{use.detail} is read from it, which nn.{container} does not have"
+            return SAFE, ""
+        if use.kind in ("arg", "starred_arg"):
+            callee = names.qualname(use.call.func) if use.call else None
+            if use.kind == "starred_arg":
+                return SAFE, ""
+            if callee in _TYPE_CHECKS:
+                return DISPLAY, f"its type is checked ({callee.split('.')[-1]}()), and would change"
+            if callee and callee.startswith("builtins.") and callee[9:] in _READERS:
+                return SAFE, ""
+            if callee and callee.startswith(_SERIALIZERS):
+                return DISPLAY, f"it is serialized with {callee}(), which would store another type"
+            shown = ast.unparse(use.call.func) if use.call else "a call"
+            return UNSAFE, f"it is passed to {shown}(), which may expect a plain {'list' if is_list else 'dict'}"
+        if use.kind == "binop":
+            op, side = use.detail.split(":")
+            if container == MODULE_LIST and op == "Add" and side == "left":
+                return UNSAFE, "`+` on it would give an nn.ModuleList, not a list"
+            return DISPLAY, f"it is an operand of `{_OPERATORS.get(op, op)}`, which nn.{container} does not support like a {'list' if is_list else 'dict'}"
+        if use.kind == "compare":
+            if use.detail == "in":
+                return SAFE, ""
+            return DISPLAY, "it is compared with a plain container, which would no longer be equal"
+        if use.kind == "augassign":
+            if use.detail == "Add" and is_list:
+                return SAFE, ""
+            if use.detail == "BitOr" and container == PARAMETER_DICT:
+                return SAFE, ""
+            return DISPLAY, f"it is updated with an augmented assignment nn.{container} does not support"
+        if use.kind == "alias":
+            return self._alias_verdict(use, container)
+        if use.kind == "stored":
+            return UNSAFE, "it is stored in another object, which may expect a plain container"
+        if use.kind in ("subscript", "setitem", "delitem", "iter", "truth", "del", "return", "call", "element"):
+            if use.kind == "delitem" and container == PARAMETER_LIST:
+                return DISPLAY, "items are deleted from it, which nn.ParameterList does not support"
+            if use.kind == "setitem" and is_list and isinstance(use.key, ast.Slice):
+                return UNSAFE, "a slice of it is assigned"
+            return SAFE, ""
+        return UNSAFE, f"it is used in a way modfix does not analyse (line {use.node.lineno})"
+
+    def _alias_verdict(self, use: Use, container: str) -> tuple[Applicability | None, str]:
+        """``layers = self.X``: the local is checked like the attribute itself."""
+        name = use.detail
+        for node in ast.walk(use.method):
+            if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+                continue
+            parent = parent_of(node)
+            if isinstance(parent, ast.Attribute) and parent.attr not in ATTRS[container]:
+                return DISPLAY, f".{parent.attr} is used on it (through `{name}`), which nn.{container} does not have"
+            if isinstance(parent, ast.Call) and parent.func is not node:
+                callee = self.context.names.qualname(parent.func)
+                if callee in _TYPE_CHECKS:
+                    return DISPLAY, "its type is checked, and would change"
+                if callee in _TORCH_CONTAINERS:
+                    return None, "registered"
+        return SAFE, ""
+
+    def _reassignment_verdict(self, assignment: Assignment, attr: str, container: str,
+                              family: list[ClassFacts]) -> tuple[Applicability | None, str]:
+        value = assignment.value
+        if assignment.kind == "setattr" and value is None:
+            return UNSAFE, f"it is also set with setattr() (line {assignment.stmt.lineno})"
+        if isinstance(value, ast.Call):
+            callee = self.context.names.qualname(value.func)
+            if callee in _TORCH_CONTAINERS and any(
+                isinstance(n, ast.Attribute) and n.attr == attr for n in ast.walk(value)
+            ):
+                return None, "wrapped later"  # self.X = nn.ModuleList(self.X): registered already
+        owner = next((f for f in family if assignment in f.assignments.get(attr, [])), None)
+        shape = shape_of(value, self.context, assignment.method) if owner is not None else None
+        if shape is not None:
+            kinds = {self._element_kind(e, assignment.method, owner, c, []) for e, c in shape.items}
+            wanted = Kind.MODULE if container in (MODULE_LIST, MODULE_DICT) else Kind.PARAMETER
+            if kinds <= {wanted} and owner.node in [f.node for f in self.context.module_classes]:
+                return SAFE, ""  # another plain container of the same kind, wrapped by its own finding
+            return DISPLAY, (f"it is reassigned with a plain {shape.kind} at line {assignment.stmt.lineno}, "
+                             f"which raises TypeError once it is an nn.{container}")
+        kind = self.values.kind(value, assignment.method, owner)
+        if kind in (Kind.NONE,) or (kind in (Kind.MODULE, Kind.ALIAS) and container in (MODULE_LIST, MODULE_DICT)):
+            return SAFE, ""
+        if kind is Kind.NOT_MODULE:
+            return DISPLAY, (f"it is reassigned with a value that is not a module at line {assignment.stmt.lineno}, "
+                             f"which raises TypeError once it is an nn.{container}")
+        if kind is Kind.PARAMETER and container in (PARAMETER_LIST, PARAMETER_DICT):
+            return SAFE, ""
+        return UNSAFE, f"it is reassigned at line {assignment.stmt.lineno} with a value modfix cannot see"
+
+    # -- ModuleDict / ParameterDict keys
+
+    def _key_problem(self, shape: Shape, function, container: str) -> tuple[Applicability, str]:
+        verdict = Verdict(SAFE)
+        for key, comp, comprehension in shape.keys:
+            applicability, reason = self._key_verdict(key, comp, function, container, comprehension)
+            verdict = verdict.worse(applicability, reason)
+        return verdict.applicability, verdict.reason
+
+    def _key_verdict(self, key, comp, function, container, comprehension) -> tuple[Applicability, str]:
+        values = self._possible_keys(key, function, comprehension)
+        if values is None:
+            return UNSAFE, "its keys come from values modfix cannot see; nn.{0} needs non-empty str keys without '.'".format(container)
+        for value in values:
+            problem = _key_error(value, container)
+            if problem:
+                return DISPLAY, problem
+        return SAFE, ""
+
+    def _possible_keys(self, key, function, comprehension) -> list | None:
+        """The values a key expression can take, or None when they cannot be known.
+
+        Ints are represented by the type ``int`` when only the type is known (a range() loop)."""
+        if isinstance(key, ast.Constant):
+            return [key.value]
+        if isinstance(key, ast.JoinedStr):
+            pattern = ""
+            for part in key.values:
+                if isinstance(part, ast.Constant):
+                    pattern += re.escape(str(part.value))
+                elif isinstance(part, ast.FormattedValue) and self._possible_keys(part.value, function, comprehension) == [int]:
+                    pattern += "-?[0-9]+"
+                else:
+                    return None
+            return [re.compile(pattern)]
+        if isinstance(key, ast.Call) and self.context.names.qualname(key.func) == "builtins.str" and len(key.args) == 1:
+            inner = self._possible_keys(key.args[0], function, comprehension)
+            if inner == [int]:
+                return [re.compile("-?[0-9]+")]
+            return None
+        if isinstance(key, ast.Name):
+            iterable = self._loop_iterable(key.id, function, comprehension)
+            if iterable is None:
+                return None
+            return self._iterated_values(iterable, key.id)
+        return None
+
+    def _loop_iterable(self, name: str, function, comprehension) -> tuple[ast.AST, ast.expr] | None:
+        scopes = [comprehension] if comprehension is not None else []
+        scopes.append(function)
+        for scope in scopes:
+            for node in ast.walk(scope):
+                if isinstance(node, (ast.For, ast.comprehension)):
+                    if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node.target)):
+                        return node.target, node.iter
+        return None
+
+    def _iterated_values(self, loop: tuple[ast.AST, ast.expr], name: str) -> list | None:
+        target, iterable = loop
+        call = self.context.names.qualname(iterable.func) if isinstance(iterable, ast.Call) else None
+        if call == "builtins.range" and isinstance(target, ast.Name):
+            return [int]
+        if call == "builtins.enumerate" and isinstance(target, ast.Tuple) and len(target.elts) == 2:
+            if isinstance(target.elts[0], ast.Name) and target.elts[0].id == name:
+                return [int]
+            if isinstance(target.elts[1], ast.Name) and target.elts[1].id == name and iterable.args:
+                return _literal_items(iterable.args[0])
+            return None
+        if isinstance(target, ast.Name):
+            return _literal_items(iterable)
+        return None
+
+    # -- the finding
+
+    def _wrap(self, shape: Shape, container: str) -> list[Edit]:
+        spelled = self._spelling(container)
+        if spelled is None:
+            return []
+        name = spelled[0]
+        start, end = self.context.span(shape.node)
+        if shape.empty:
+            return [Edit(start, end, f"{name}()")]
+        if shape.replace_callee is not None:
+            callee_start, callee_end = self.context.span(shape.replace_callee)
+            return [Edit(callee_start, callee_end, name)]
+        if shape.bare_tuple:
+            return [Edit(start, start, f"{name}(("), Edit(end, end, "))")]
+        return [Edit(start, start, f"{name}("), Edit(end, end, ")")]
+
+    def _spelling(self, container: str):
+        return self.context.torch_nn_name(container)
+
+    def _report(self, candidate: Candidate, container: str, verdict: Verdict, nested: list[Edit],
+                fills: list[Use]) -> None:
+        attr = candidate.assignment.attr
+        shape = candidate.shape
+        code = CODES[container]
+        holds = "submodules" if container in (MODULE_LIST, MODULE_DICT) else "nn.Parameters"
+        plain = "dict" if shape.kind == "dict" else ("tuple" if isinstance(shape.node, ast.Tuple) else "list")
+        keys = _added_keys(attr, shape, container, bool(fills))
+        message = (f"`self.{attr}` keeps {holds} in a plain {plain}: parameters(), state_dict() and .to() "
+                   f"do not see them; use nn.{container}")
+        edits: list[Edit] = []
+        imports: tuple = ()
+        applicability = verdict.applicability
+        spelled = self._spelling(container)
+        if spelled is None:
+            applicability = DISPLAY
+            verdict = Verdict(DISPLAY, "the name `nn` is taken in this file, so torch.nn cannot be named")
+        else:
+            edits = self._wrap(shape, container) + nested
+            imports = spelled[1]
+            annotation = candidate.assignment.annotation
+            if annotation is not None:
+                start, end = self.context.span(annotation)
+                edits.append(Edit(start, end, spelled[0]))
+        if applicability is UNSAFE:
+            message += f" (unsafe fix: {verdict.reason})"
+        elif applicability is DISPLAY:
+            message += f"; not fixed automatically: {verdict.reason}"
+        if keys and applicability is not DISPLAY:
+            message += f"; the fix adds state_dict keys {', '.join(keys)}"
+        if applicability is DISPLAY:
+            edits = []
+        self.findings.append(self.context.finding(
+            code, shape.node, message, applicability, edits=edits, imports=imports, added_keys=keys,
+        ))
+
+
+_OPERATORS = {"Add": "+", "Mult": "*", "Sub": "-", "BitOr": "|", "Mod": "%"}
+
+
+def _literal_items(node: ast.expr) -> list | None:
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and all(isinstance(e, ast.Constant) for e in node.elts):
+        return [e.value for e in node.elts]
+    if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.keys):
+        return [k.value for k in node.keys]
+    return None
+
+
+def _key_error(value, container: str) -> str:
+    attrs = ATTRS[container]
+    if value is int or isinstance(value, int) and not isinstance(value, bool):
+        return f"its keys are ints; nn.{container} accepts only str keys"
+    if isinstance(value, re.Pattern):
+        clash = sorted(a for a in attrs if value.fullmatch(a))
+        if "\\." in value.pattern:
+            return f"its keys contain '.', which nn.{container} rejects"
+        return f"a key could be {clash[0]!r}, an attribute of nn.{container}" if clash else ""
+    if not isinstance(value, str):
+        return f"its keys are {type(value).__name__}s; nn.{container} accepts only str keys"
+    if value == "":
+        return f"it has an empty key, which nn.{container} rejects"
+    if "." in value:
+        return f"its key {value!r} contains '.', which nn.{container} rejects"
+    if container == PARAMETER_DICT and value == "training":
+        return "its key 'training' would silently replace the module's training flag in nn.ParameterDict"
+    if value in attrs:
+        return f"its key {value!r} is an attribute of nn.{container}, which raises KeyError"
+    return ""
+
+
+def _added_keys(attr: str, shape: Shape, container: str, filled: bool) -> tuple[str, ...]:
+    suffix = ".*" if container in (MODULE_LIST, MODULE_DICT) else ""
+    if shape.kind == "list":
+        if shape.comprehension is not None or filled or isinstance(shape.node, ast.BinOp):
+            return (f"{attr}.<i>{suffix}",)
+        count = len(shape.items)
+        shown = [f"{attr}.{i}{suffix}" for i in range(min(count, 3))]
+        return tuple(shown + (["..."] if count > 3 else []))
+    shown = []
+    for key, _, comprehension in shape.keys[:3]:
+        if isinstance(key, ast.Constant) and comprehension is None:
+            shown.append(f"{attr}.{key.value}{suffix}")
+        else:
+            return (f"{attr}.<key>{suffix}",)
+    if filled or not shown:
+        shown.append(f"{attr}.<key>{suffix}")
+    return tuple(shown + (["..."] if len(shape.keys) > 3 else []))
+
+
+def container_findings(context: FileContext) -> list[Finding]:
+    return context.cached("containers", lambda: ContainerAnalysis(context).findings)
+
+
+def findings_of(code: str):
+    """A rule's check: the file's container findings with that code."""
+    return lambda context: [f for f in container_findings(context) if f.code == code]

@@ -1,0 +1,323 @@
+"""The engine: read every file, resolve the class hierarchy of the run, analyse, fix, write back.
+
+No printing here: the engine returns a ``RunReport`` and the CLI decides what to show. Per file:
+decode the bytes exactly as Python would, parse with ``ast``, and only for files defining nn.Module
+classes compute the facts the rules share (once, whatever the number of rules). Fixes are text edits
+applied by ``_rewrite``; the result must parse, or the file is left alone and the failure reported.
+"""
+from __future__ import annotations
+
+import ast
+import os
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from . import _rewrite
+from ._facts import ClassFacts, Names, Values, class_qualname, collect_class_facts, module_level_statements, set_parents
+from ._files import FileChangedError, discover, write_atomic
+from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
+from ._rule import Applicability, Edit, Finding, Fix, Rule
+from ._source import LineIndex, Source, SourceError, decode
+
+
+@dataclass
+class FileError:
+    path: str
+    message: str
+    line: int | None = None
+    internal: bool = False
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    applied: list[Finding] = field(default_factory=list)  # the findings whose fix was applied
+    original: str | None = None
+    fixed: str | None = None  # the rewritten text, when a fix applied
+    error: FileError | None = None
+    written: bool = False
+    from_stdin: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed is not None and self.fixed != self.original
+
+
+@dataclass
+class RunReport:
+    files: list[FileResult] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)  # paths that could not even be listed
+
+    @property
+    def all_errors(self) -> list[FileError]:
+        return self.errors + [f.error for f in self.files if f.error]
+
+
+@dataclass
+class Options:
+    unsafe_fixes: bool = False
+    select: frozenset[str] | None = None  # rule codes; None = the rules enabled by default
+
+    def enabled(self, rules: Sequence[Rule]) -> list[Rule]:
+        if self.select is None:
+            return [r for r in rules if r.default_enabled]
+        return [r for r in rules if r.code in self.select]
+
+    def applies(self, finding: Finding) -> bool:
+        if not finding.fixable:
+            return False
+        return finding.applicability is Applicability.SAFE or (
+            self.unsafe_fixes and finding.applicability is Applicability.UNSAFE
+        )
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    source: Source
+    tree: ast.Module
+    module_name: str
+    is_package: bool
+    summary: FileSummary
+
+
+class Run:
+    """The files of one run, so that a class's facts can be looked up across files."""
+
+    def __init__(self, parsed: list[ParsedFile]):
+        self.parsed = parsed
+        self.hierarchy = Hierarchy([p.summary for p in parsed])
+        self._by_module = {p.module_name: p for p in parsed}
+        self._contexts: dict[str, FileContext] = {}
+
+    def context(self, parsed: ParsedFile) -> "FileContext":
+        if parsed.path not in self._contexts:
+            self._contexts[parsed.path] = FileContext(parsed, self)
+        return self._contexts[parsed.path]
+
+    def class_facts(self, qualname: str) -> ClassFacts | None:
+        module, _, _ = qualname.rpartition(".")
+        parsed = self._by_module.get(module)
+        if parsed is None:
+            return None
+        for facts in self.context(parsed).module_classes:
+            if facts.qualname == qualname:
+                return facts
+        return None
+
+
+class FileContext:
+    """One file as the rules see it: its text, tree, names, Module classes and their facts."""
+
+    def __init__(self, parsed: ParsedFile, run: Run):
+        self.parsed = parsed
+        self.run = run
+        self.path = parsed.path
+        self.text = parsed.source.text
+        self.source = parsed.source
+        self.tree = parsed.tree
+        self.hierarchy = run.hierarchy
+        self.lines = LineIndex(self.text)
+        self._names: Names | None = None
+        self._module_classes: list[ClassFacts] | None = None
+        self._values: Values | None = None
+        self._cache: dict[str, object] = {}
+
+    @property
+    def names(self) -> Names:
+        if self._names is None:
+            self._names = Names.from_tree(self.tree, self.parsed.module_name, self.parsed.is_package, deep=True)
+        return self._names
+
+    @property
+    def module_classes(self) -> list[ClassFacts]:
+        if self._module_classes is None:
+            self._module_classes = self._find_module_classes()
+        return self._module_classes
+
+    def _find_module_classes(self) -> list[ClassFacts]:
+        top_level = {id(n) for n in module_level_statements(self.tree) if isinstance(n, ast.ClassDef)}
+        found = []
+        for node in ast.walk(self.tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            qualname = class_qualname(node, self.parsed.module_name, id(node) in top_level)
+            if id(node) in top_level:
+                is_module = self.hierarchy.is_module(qualname)
+            else:
+                is_module = any(self.hierarchy.is_module(self.names.qualname(b)) for b in node.bases)
+            if is_module:
+                found.append(node)
+        if found:
+            set_parents(self.tree)
+        return [
+            collect_class_facts(node, class_qualname(node, self.parsed.module_name, id(node) in top_level))
+            for node in found
+        ]
+
+    @property
+    def values(self) -> Values:
+        if self._values is None:
+            functions = {
+                n.name: n for n in module_level_statements(self.tree)
+                if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            }
+            classes = {facts.node: facts for facts in self.module_classes}
+            self._values = Values(self.names, self.hierarchy, self.parsed.module_name, functions, classes)
+        return self._values
+
+    def family(self, facts: ClassFacts) -> list[ClassFacts]:
+        """The class with its bases and subclasses in the run: all of them touch the same attributes."""
+        related = [facts]
+        for qualname in self.hierarchy.ancestors_in_run(facts.qualname) + self.hierarchy.descendants_in_run(facts.qualname):
+            other = self.run.class_facts(qualname)
+            if other is not None and other is not facts:
+                related.append(other)
+        return related
+
+    def cached(self, key: str, compute: Callable[[], object]) -> object:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    # -- helpers for building findings and fixes
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return self.lines.span(node)
+
+    def finding(self, code: str, node: ast.AST, message: str, applicability: Applicability,
+                edits: Iterable[Edit] = (), imports: Iterable[tuple[str, str]] = (),
+                added_keys: Iterable[str] = ()) -> Finding:
+        edits = tuple(sorted(edits))
+        fix = Fix(edits, applicability, tuple(imports)) if edits else None
+        return Finding(
+            code=code, message=message,
+            line=node.lineno, column=self.lines.char_column(node.lineno, node.col_offset) + 1,
+            end_line=node.end_lineno,
+            end_column=self.lines.char_column(node.end_lineno, node.end_col_offset) + 1,
+            applicability=applicability, fix=fix, added_keys=tuple(added_keys),
+        )
+
+    def torch_nn_name(self, member: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:
+        """How to write ``torch.nn.<member>`` here, and the import that needs adding, if any."""
+        direct = self.names.name_for(f"torch.nn.{member}")
+        if direct:
+            return direct, ()
+        prefix = self.names.torch_nn_prefix()
+        if prefix:
+            return f"{prefix}.{member}", ()
+        if "nn" not in self.names.bindings:
+            return f"nn.{member}", (("torch", "nn"),)
+        if "torch" not in self.names.bindings:
+            return f"torch.nn.{member}", (("", "torch"),)
+        return None
+
+
+def parse_file(path: str, data: bytes, from_stdin: bool = False) -> ParsedFile:
+    source = decode(data)
+    tree = ast.parse(source.text, filename=path)
+    module_name, is_package = ("__stdin__", False) if from_stdin else module_name_for(path)
+    return ParsedFile(path, source, tree, module_name, is_package, summarize(tree, module_name, is_package))
+
+
+def analyse(context: FileContext, rules: Sequence[Rule], options: Options) -> list[Finding]:
+    if not context.module_classes:
+        return []
+    findings: list[Finding] = []
+    for rule in options.enabled(rules):
+        findings.extend(rule.check(context))
+    findings.sort(key=lambda f: (f.line, f.column, f.code))
+    return findings
+
+
+def fix_text(context: FileContext, findings: list[Finding], options: Options) -> tuple[str | None, list[Finding]]:
+    """Apply the fixes the options allow; returns the new text (None if nothing applied)."""
+    chosen = [f for f in findings if options.applies(f)]
+    if not chosen:
+        return None, []
+    new_text, applied = _rewrite.apply(context.text, context.tree, context.source.newline,
+                                       [(f, f.fix) for f in chosen])
+    if not applied:
+        return None, []
+    try:
+        ast.parse(new_text)
+    except SyntaxError as exc:  # a bug in a rule; never write a file that no longer parses
+        raise RewriteError(f"the rewrite did not parse ({exc.msg} at line {exc.lineno})") from None
+    return new_text, applied
+
+
+class RewriteError(Exception):
+    pass
+
+
+def _syntax_error(path: str, exc: SyntaxError) -> FileError:
+    return FileError(path, f"cannot parse: {exc.msg}", exc.lineno)
+
+
+def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write: bool,
+        read_stdin: Callable[[], bytes] | None = None, stdin_path: str = "-",
+        exclude: Sequence[str] = ()) -> RunReport:
+    """Analyse (and with ``write``, fix) the files; ``-`` among the paths reads ``read_stdin()``."""
+    report = RunReport()
+    discovered = discover([p for p in paths if p != "-"], exclude=exclude)
+    report.errors.extend(FileError(e.path, e.message) for e in discovered.errors)
+    inputs: list[tuple[str, bytes | None, FileResult]] = []
+    for path in discovered.files:
+        display = str(path)
+        result = FileResult(display)
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as exc:
+            result.error = FileError(display, f"cannot read: {exc.strerror or exc}")
+            data = None
+        inputs.append((display, data, result))
+    if "-" in paths and read_stdin is not None:
+        inputs.append((stdin_path, read_stdin(), FileResult(stdin_path, from_stdin=True)))
+
+    parsed: list[tuple[ParsedFile | None, FileResult, bytes | None]] = []
+    for display, data, result in inputs:
+        report.files.append(result)
+        if data is None:
+            continue
+        try:
+            item = parse_file(display, data, result.from_stdin)
+        except SourceError as exc:
+            result.error = FileError(display, exc.message, exc.line)
+            continue
+        except SyntaxError as exc:
+            result.error = _syntax_error(display, exc)
+            continue
+        except (ValueError, RecursionError, MemoryError) as exc:
+            result.error = FileError(display, f"cannot parse: {exc}")
+            continue
+        result.original = item.source.text
+        parsed.append((item, result, data))
+
+    the_run = Run([p for p, _, _ in parsed])
+    for item, result, data in parsed:
+        try:
+            context = the_run.context(item)
+            result.findings = analyse(context, rules, options)
+            result.fixed, result.applied = fix_text(context, result.findings, options)
+        except RewriteError as exc:
+            result.error = FileError(item.path, f"internal error: {exc}", internal=True)
+            continue
+        except RecursionError:
+            result.error = FileError(item.path, "too deeply nested to analyse", internal=False)
+            continue
+        except Exception as exc:  # a bug in modfix must not lose the rest of the run
+            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            result.error = FileError(item.path, f"internal error: {detail}", internal=True)
+            continue
+        if write and result.changed and not result.from_stdin:
+            try:
+                write_atomic(item.path, item.source.encode(result.fixed), expected=data)
+                result.written = True
+            except FileChangedError as exc:
+                result.error = FileError(item.path, f"not written: {exc}")
+            except OSError as exc:
+                result.error = FileError(item.path, f"cannot write: {exc.strerror or exc}")
+    return report

@@ -1,0 +1,568 @@
+"""The analysis every rule shares, computed once per file from Python's ``ast``.
+
+- ``Names``: what each name of the file stands for (``nn`` -> ``torch.nn``), read from its imports.
+- ``ClassFacts``: for each nn.Module class, every assignment to ``self.X`` and every use of it, each
+  use classified by what the code does with it (calls a method on it, iterates it, passes it on...).
+- ``Values``: what an expression builds: a new module, a parameter, None, something that is
+  certainly not a module, or something unknown. Unknown stays unknown: rules never guess.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import enum
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from ._hierarchy import Hierarchy, is_torch_nn_class, resolve_relative
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def module_level_statements(tree: ast.Module) -> Iterator[ast.stmt]:
+    """Statements that run at import time, including those under if/try/with (not in functions)."""
+    stack = list(reversed(tree.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or type(node).__name__ == "TryStar":
+            children = []
+            for attr in ("body", "orelse", "finalbody"):
+                children += getattr(node, attr, [])
+            for handler in getattr(node, "handlers", []):
+                children += handler.body
+            stack.extend(reversed(children))
+
+
+class Names:
+    """What the names of a file stand for, as qualified names (``nn.Linear`` -> ``torch.nn.Linear``)."""
+
+    def __init__(self, bindings: dict[str, str | None]):
+        self.bindings = bindings
+
+    @classmethod
+    def from_tree(cls, tree: ast.Module, module_name: str, is_package: bool, deep: bool = False) -> "Names":
+        bindings: dict[str, str | None] = {}
+
+        def bind(name: str, target: str | None) -> None:
+            if name in bindings and bindings[name] != target:
+                bindings[name] = None  # bound two ways (try/except imports, shadowing): unknown
+            else:
+                bindings[name] = target
+
+        statements = ast.walk(tree) if deep else module_level_statements(tree)
+        for node in statements:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        bind(alias.asname, alias.name)
+                    else:
+                        top = alias.name.split(".")[0]
+                        bind(top, top)
+            elif isinstance(node, ast.ImportFrom):
+                source = node.module
+                if node.level:
+                    source = resolve_relative(module_name, is_package, node.level, node.module)
+                for alias in node.names:
+                    if alias.name == "*":
+                        continue
+                    bind(alias.asname or alias.name, f"{source}.{alias.name}" if source else None)
+        names = cls(bindings)
+        for node in module_level_statements(tree):
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                bind(node.name, f"{module_name}.{node.name}")
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        alias = names.qualname(node.value) if isinstance(node.value, (ast.Name, ast.Attribute)) else None
+                        bind(target.id, alias or f"{module_name}.{target.id}")
+        return names
+
+    def qualname(self, expr: ast.AST) -> str | None:
+        if isinstance(expr, ast.Name):
+            if expr.id in self.bindings:
+                return self.bindings[expr.id]
+            return f"builtins.{expr.id}" if expr.id in _BUILTIN_NAMES else None
+        if isinstance(expr, ast.Attribute):
+            base = self.qualname(expr.value)
+            return f"{base}.{expr.attr}" if base else None
+        return None
+
+    def torch_nn_prefix(self) -> str | None:
+        """How this file spells torch.nn (``nn``, ``torch.nn``), or None when it cannot yet."""
+        for name, target in self.bindings.items():
+            if target == "torch.nn":
+                return name
+        if self.bindings.get("torch") == "torch":
+            return "torch.nn"
+        return None
+
+    def name_for(self, qualname: str) -> str | None:
+        for name, target in self.bindings.items():
+            if target == qualname:
+                return name
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# What happens to self.X
+
+
+@dataclass
+class Assignment:
+    """``self.X = value`` (also annotated, tuple targets, setattr(self, "X", v))."""
+
+    attr: str
+    stmt: ast.stmt
+    value: ast.expr | None  # None when the value cannot be paired with the target
+    method: ast.FunctionDef
+    annotation: ast.expr | None = None
+    kind: str = "assign"  # assign | setattr | object_setattr
+    shared: bool = False  # `self.a = self.b = []`: one object under two names
+
+
+@dataclass
+class Use:
+    """One read of ``self.X``; ``kind`` says what the code does with it.
+
+    kinds: method (``self.X.m()``: detail = m), attribute (``self.X.a``), call (``self.X()``),
+    arg (``f(self.X)``), starred_arg (``f(*self.X)``), subscript, setitem, delitem, iter,
+    binop (detail = "Add:left"), compare, return, alias (``y = self.X``: detail = y), augassign
+    (detail = operator), element (inside a literal), truth, del, other.
+    """
+
+    attr: str
+    kind: str
+    node: ast.Attribute
+    method: ast.FunctionDef
+    detail: str = ""
+    call: ast.Call | None = None
+    value: ast.expr | None = None  # what is stored by setitem / method / augassign
+    key: ast.expr | None = None  # the subscript of setitem
+
+
+@dataclass
+class Registration:
+    """``self.add_module(name, value)`` and friends, ``setattr(self, name, value)``."""
+
+    how: str  # add_module | register_module | register_parameter | register_buffer | setattr
+    name: ast.expr | None
+    value: ast.expr | None
+    method: ast.FunctionDef
+
+
+_REGISTRATION_METHODS = ("add_module", "register_module", "register_parameter", "register_buffer")
+
+
+@dataclass
+class ClassFacts:
+    node: ast.ClassDef
+    qualname: str
+    methods: dict[str, ast.FunctionDef] = field(default_factory=dict)
+    assignments: dict[str, list[Assignment]] = field(default_factory=dict)
+    uses: dict[str, list[Use]] = field(default_factory=dict)
+    registrations: list[Registration] = field(default_factory=list)
+    init_methods: set[str] = field(default_factory=set)  # __init__ and the helpers it calls
+
+    def is_init_time(self, method: ast.FunctionDef) -> bool:
+        return method.name in self.init_methods and self.methods.get(method.name) is method
+
+
+def _self_name(method: ast.FunctionDef) -> str | None:
+    for decorator in method.decorator_list:
+        if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):
+            return None
+    args = method.args.posonlyargs + method.args.args
+    return args[0].arg if args else None
+
+
+def set_parents(root: ast.AST) -> None:
+    for parent in ast.walk(root):
+        for child in ast.iter_child_nodes(parent):
+            child._modfix_parent = parent  # type: ignore[attr-defined]
+
+
+def parent_of(node: ast.AST) -> ast.AST | None:
+    return getattr(node, "_modfix_parent", None)
+
+
+def _is_self(node: ast.AST, self_name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == self_name
+
+
+def _assigned_value(target: ast.expr, stmt: ast.Assign) -> ast.expr | None:
+    """The expression a (possibly tuple-nested) target receives, when it can be paired."""
+    if target in stmt.targets:
+        return stmt.value
+    path = []
+    node = target
+    while node not in stmt.targets:
+        parent = parent_of(node)
+        if not isinstance(parent, (ast.Tuple, ast.List)):
+            return None
+        path.append(parent.elts.index(node))
+        node = parent
+    value = stmt.value
+    for index in reversed(path):
+        if not isinstance(value, (ast.Tuple, ast.List)) or any(isinstance(e, ast.Starred) for e in value.elts):
+            return None
+        if len(value.elts) <= index:
+            return None
+        value = value.elts[index]
+    return value
+
+
+def _classify_use(node: ast.Attribute, attr: str, method: ast.FunctionDef) -> Use:
+    parent = parent_of(node)
+    use = Use(attr=attr, kind="other", node=node, method=method)
+    if isinstance(parent, ast.Attribute):
+        grand = parent_of(parent)
+        if isinstance(grand, ast.Call) and grand.func is parent:
+            use.kind, use.detail, use.call = "method", parent.attr, grand
+        else:
+            use.kind, use.detail = "attribute", parent.attr
+    elif isinstance(parent, ast.Call):
+        use.call = parent
+        use.kind = "call" if parent.func is node else "arg"
+    elif isinstance(parent, ast.keyword):
+        use.kind, use.call = "arg", parent_of(parent)
+    elif isinstance(parent, ast.Starred):
+        grand = parent_of(parent)
+        if isinstance(grand, ast.Call):
+            use.kind, use.call = "starred_arg", grand
+        else:
+            use.kind = "iter"  # [*self.X] unpacks: only iteration is needed
+    elif isinstance(parent, ast.Subscript) and parent.value is node:
+        if isinstance(parent.ctx, ast.Store):
+            use.kind, use.key = "setitem", parent.slice
+            stmt = parent_of(parent)
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.targets[0] is parent:
+                use.value = stmt.value
+            elif isinstance(stmt, ast.AnnAssign):
+                use.value = stmt.value
+        elif isinstance(parent.ctx, ast.Del):
+            use.kind = "delitem"
+        else:
+            use.kind, use.key = "subscript", parent.slice
+            if isinstance(parent_of(parent), ast.AugAssign) and parent_of(parent).target is parent:
+                use.kind = "setitem"
+    elif isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is node:
+        use.kind = "iter"
+    elif isinstance(parent, ast.BinOp):
+        use.kind = "binop"
+        use.detail = f"{type(parent.op).__name__}:{'left' if parent.left is node else 'right'}"
+    elif isinstance(parent, ast.Compare):
+        use.kind = "compare"
+        ops = {type(op).__name__ for op in parent.ops}
+        use.detail = "in" if ops <= {"In", "NotIn"} and parent.left is not node else ",".join(sorted(ops))
+    elif isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom)):
+        use.kind = "return"
+    elif isinstance(parent, ast.Assign) and parent.value is node:
+        targets = parent.targets
+        if len(targets) == 1 and isinstance(targets[0], ast.Name):
+            use.kind, use.detail = "alias", targets[0].id
+        elif len(targets) == 1 and isinstance(targets[0], (ast.Tuple, ast.List)):
+            use.kind = "iter"  # a, b = self.X
+        else:
+            use.kind = "stored"
+    elif isinstance(parent, ast.AugAssign) and parent.target is node:
+        use.kind, use.detail, use.value = "augassign", type(parent.op).__name__, parent.value
+    elif isinstance(parent, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+        use.kind = "element"
+    elif isinstance(parent, (ast.BoolOp, ast.UnaryOp)) or (
+        isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)) and parent.test is node
+    ):
+        use.kind = "truth"
+    elif isinstance(parent, ast.Delete):
+        use.kind = "del"
+    return use
+
+
+def collect_class_facts(node: ast.ClassDef, qualname: str) -> ClassFacts:
+    facts = ClassFacts(node=node, qualname=qualname)
+    for statement in node.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            facts.methods[statement.name] = statement
+    calls: dict[str, set[str]] = {}
+    for method in facts.methods.values():
+        self_name = _self_name(method)
+        if self_name is None:
+            continue
+        called = calls.setdefault(method.name, set())
+        for inner in ast.walk(method):
+            if isinstance(inner, ast.Attribute) and _is_self(inner.value, self_name):
+                _record_attribute(facts, inner, method)
+                parent = parent_of(inner)
+                if isinstance(parent, ast.Call) and parent.func is inner:
+                    called.add(inner.attr)
+                    if inner.attr in _REGISTRATION_METHODS and len(parent.args) >= 2:
+                        facts.registrations.append(
+                            Registration(inner.attr, parent.args[0], parent.args[1], method)
+                        )
+            elif isinstance(inner, ast.Call) and len(inner.args) >= 3:
+                _record_setattr(facts, inner, self_name, method)
+    pending = ["__init__"] if "__init__" in facts.methods else []
+    while pending:
+        name = pending.pop()
+        if name in facts.init_methods:
+            continue
+        facts.init_methods.add(name)
+        pending.extend(n for n in calls.get(name, ()) if n in facts.methods)
+    return facts
+
+
+def _record_attribute(facts: ClassFacts, node: ast.Attribute, method: ast.FunctionDef) -> None:
+    attr = node.attr
+    if isinstance(node.ctx, ast.Store):
+        stmt = parent_of(node)
+        while isinstance(stmt, (ast.Tuple, ast.List, ast.Starred)):
+            stmt = parent_of(stmt)
+        if isinstance(stmt, ast.Assign):
+            value = _assigned_value(node, stmt)
+            shared = len(stmt.targets) > 1
+            facts.assignments.setdefault(attr, []).append(
+                Assignment(attr, stmt, value, method, shared=shared)
+            )
+        elif isinstance(stmt, ast.AnnAssign):
+            facts.assignments.setdefault(attr, []).append(
+                Assignment(attr, stmt, stmt.value, method, annotation=stmt.annotation)
+            )
+        elif isinstance(stmt, ast.AugAssign):
+            use = Use(attr=attr, kind="augassign", node=node, method=method,
+                      detail=type(stmt.op).__name__, value=stmt.value)
+            facts.uses.setdefault(attr, []).append(use)
+        else:  # for-loop targets, with-as, walrus: a value we cannot see
+            facts.assignments.setdefault(attr, []).append(Assignment(attr, stmt, None, method))
+        return
+    facts.uses.setdefault(attr, []).append(_classify_use(node, attr, method))
+
+
+def _record_setattr(facts: ClassFacts, call: ast.Call, self_name: str, method: ast.FunctionDef) -> None:
+    func = call.func
+    target, name, value = call.args[0], call.args[1], call.args[2]
+    if not _is_self(target, self_name):
+        return
+    if isinstance(func, ast.Name) and func.id == "setattr":
+        how = "setattr"
+    elif (
+        isinstance(func, ast.Attribute) and func.attr == "__setattr__"
+        and isinstance(func.value, ast.Name) and func.value.id in ("object", "super")
+    ) or (isinstance(func, ast.Attribute) and func.attr == "__setattr__" and isinstance(func.value, ast.Call)):
+        how = "object_setattr"
+    else:
+        return
+    if isinstance(name, ast.Constant) and isinstance(name.value, str):
+        kind = "object_setattr" if how == "object_setattr" else "setattr"
+        stmt = parent_of(call)
+        facts.assignments.setdefault(name.value, []).append(
+            Assignment(name.value, stmt if isinstance(stmt, ast.stmt) else call, value, method, kind=kind)
+        )
+    if how == "setattr":
+        facts.registrations.append(Registration("setattr", name, value, method))
+
+
+# ---------------------------------------------------------------------------------------------
+# What an expression builds
+
+
+class Kind(enum.Enum):
+    MODULE = "a new module"
+    ALIAS = "a module registered elsewhere"  # self.encoder, or a local that is also handed on
+    PARAMETER = "an nn.Parameter"
+    NONE = "None"
+    NOT_MODULE = "not a module"
+    UNKNOWN = "unknown"
+
+
+_MODULE_PRESERVING_METHODS = frozenset(
+    {"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "train", "eval", "requires_grad_", "type"}
+)
+_LITERALS = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.ListComp, ast.DictComp,
+             ast.SetComp, ast.GeneratorExp, ast.JoinedStr, ast.Lambda)
+
+
+def _scope_nodes(function: ast.AST) -> Iterator[ast.AST]:
+    """Nodes of a function body, not descending into nested functions, classes or comprehensions."""
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+                             ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+class Values:
+    """Answers "what does this expression build?" inside one file."""
+
+    def __init__(self, names: Names, hierarchy: Hierarchy, module_name: str,
+                 module_functions: dict[str, ast.FunctionDef],
+                 classes: dict[ast.ClassDef, ClassFacts]):
+        self.names = names
+        self.hierarchy = hierarchy
+        self.module_name = module_name
+        self.module_functions = module_functions
+        self.classes = classes
+        self._returns: dict[ast.AST, Kind] = {}
+        self._locals: dict[ast.AST, dict[str, list[ast.AST]]] = {}
+
+    def is_module_class(self, qualname: str | None) -> bool:
+        return qualname is not None and (is_torch_nn_class(qualname) or self.hierarchy.is_module(qualname))
+
+    def kind(self, expr: ast.expr | None, function: ast.AST | None, owner: ClassFacts | None = None,
+             comprehension_names: frozenset[str] = frozenset(), escapes_allowed: set[int] = frozenset()) -> Kind:
+        if expr is None:
+            return Kind.UNKNOWN
+        if isinstance(expr, ast.Constant):
+            return Kind.NONE if expr.value is None else Kind.NOT_MODULE
+        if isinstance(expr, _LITERALS) or isinstance(expr, (ast.BinOp, ast.Compare, ast.UnaryOp)):
+            return Kind.NOT_MODULE if not isinstance(expr, ast.BinOp) else self._binop_kind(expr)
+        if isinstance(expr, ast.IfExp):
+            kinds = {self.kind(expr.body, function, owner, comprehension_names),
+                     self.kind(expr.orelse, function, owner, comprehension_names)}
+            return kinds.pop() if len(kinds) == 1 else Kind.UNKNOWN
+        if isinstance(expr, ast.Name):
+            if expr.id in comprehension_names:
+                return Kind.UNKNOWN
+            return self._local_kind(expr.id, function, owner, escapes_allowed)
+        if isinstance(expr, ast.Attribute) and owner is not None and self._is_self_attr(expr, function):
+            return self._attribute_kind(expr.attr, owner)
+        if isinstance(expr, ast.Call):
+            return self._call_kind(expr, function, owner, comprehension_names)
+        return Kind.UNKNOWN
+
+    def _binop_kind(self, expr: ast.BinOp) -> Kind:
+        # arithmetic yields numbers, tensors or sequences, never a module
+        return Kind.NOT_MODULE
+
+    def _is_self_attr(self, expr: ast.Attribute, function: ast.AST | None) -> bool:
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return False
+        return _is_self(expr.value, _self_name(function) or "")
+
+    def _attribute_kind(self, attr: str, owner: ClassFacts) -> Kind:
+        assignments = owner.assignments.get(attr, [])
+        if assignments and all(
+            a.kind != "object_setattr" and self.kind(a.value, a.method, owner) is Kind.MODULE
+            for a in assignments
+        ):
+            return Kind.ALIAS
+        return Kind.UNKNOWN
+
+    def _call_kind(self, call: ast.Call, function, owner, comprehension_names) -> Kind:
+        func = call.func
+        qualname = self.names.qualname(func)
+        if qualname in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+            return Kind.PARAMETER
+        if qualname in ("copy.deepcopy",) and call.args:
+            inner = self.kind(call.args[0], function, owner, comprehension_names)
+            return Kind.MODULE if inner in (Kind.MODULE, Kind.ALIAS) else Kind.UNKNOWN
+        if self.is_module_class(qualname):
+            return Kind.MODULE
+        if isinstance(func, ast.Attribute):
+            if func.attr in _MODULE_PRESERVING_METHODS:
+                inner = self.kind(func.value, function, owner, comprehension_names)
+                if inner is Kind.MODULE:
+                    return Kind.MODULE
+            if owner is not None and self._is_self_attr(func, function) and func.attr in owner.methods:
+                return self._returns_kind(owner.methods[func.attr], owner)
+        if qualname and qualname.startswith(self.module_name + "."):
+            local = qualname[len(self.module_name) + 1:]
+            if local in self.module_functions:
+                return self._returns_kind(self.module_functions[local], None)
+        if qualname and qualname.startswith("builtins."):
+            return Kind.NOT_MODULE if qualname[9:] in _NON_MODULE_BUILTINS else Kind.UNKNOWN
+        if qualname and qualname.split(".")[0] in ("torch", "math", "numpy") and not qualname.startswith("torch.nn"):
+            return Kind.NOT_MODULE if qualname.split(".")[-1][:1].islower() else Kind.UNKNOWN
+        return Kind.UNKNOWN
+
+    def _returns_kind(self, function: ast.FunctionDef, owner: ClassFacts | None) -> Kind:
+        """MODULE when every ``return`` of the function returns a new module."""
+        if function in self._returns:
+            return self._returns[function]
+        self._returns[function] = Kind.UNKNOWN  # recursion
+        returns = [n for n in _scope_nodes(function) if isinstance(n, ast.Return)]
+        yields = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _scope_nodes(function))
+        result = Kind.UNKNOWN
+        if returns and not yields:
+            allowed = {id(r.value) for r in returns}
+            kinds = {self.kind(r.value, function, owner, escapes_allowed=allowed) for r in returns}
+            if kinds == {Kind.MODULE}:
+                result = Kind.MODULE
+        self._returns[function] = result
+        return result
+
+    def local_bindings(self, function: ast.AST) -> dict[str, list[ast.AST]]:
+        """name -> the nodes that bind it in the function (an Assign, or anything else that binds)."""
+        if function in self._locals:
+            return self._locals[function]
+        bindings: dict[str, list[ast.AST]] = {}
+        if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            for arg in ast.walk(function.args):
+                if isinstance(arg, ast.arg):
+                    bindings.setdefault(arg.arg, []).append(arg)
+        for node in _scope_nodes(function):
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                bindings.setdefault(node.id, []).append(parent_of(node) or node)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    bindings.setdefault((alias.asname or alias.name).split(".")[0], []).append(node)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                bindings.setdefault(node.name, []).append(node)
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                for name in node.names:
+                    bindings.setdefault(name, []).append(node)
+        self._locals[function] = bindings
+        return bindings
+
+    def _local_kind(self, name: str, function: ast.AST | None, owner: ClassFacts | None,
+                    escapes_allowed: set[int] = frozenset()) -> Kind:
+        if function is None:
+            return Kind.UNKNOWN
+        sites = self.local_bindings(function).get(name)
+        if not sites:
+            return Kind.UNKNOWN
+        kinds = set()
+        for site in sites:
+            if isinstance(site, ast.Assign) and len(site.targets) == 1 and isinstance(site.targets[0], ast.Name):
+                kinds.add(self.kind(site.value, function, owner))
+            else:
+                return Kind.UNKNOWN
+        if len(kinds) != 1:
+            return Kind.UNKNOWN
+        kind = kinds.pop()
+        if kind is Kind.MODULE and self.local_escapes(name, function, escapes_allowed):
+            return Kind.ALIAS
+        return kind
+
+    def local_escapes(self, name: str, function: ast.AST, allowed: set[int] = frozenset()) -> bool:
+        """Is the local handed anywhere a registration could hide (an argument, stored, returned)?
+
+        Calling it, reading its attributes and iterating it are fine; ``allowed`` holds ids of the
+        nodes the caller accounts for (the container it is put into).
+        """
+        for node in ast.walk(function):
+            if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+                continue
+            if id(node) in allowed:
+                continue
+            parent = parent_of(node)
+            if isinstance(parent, ast.Attribute) or (isinstance(parent, ast.Call) and parent.func is node):
+                continue
+            if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node:
+                continue
+            return True
+        return False
+
+
+_NON_MODULE_BUILTINS = frozenset({
+    "int", "float", "str", "bool", "list", "dict", "tuple", "set", "frozenset", "len", "range",
+    "sum", "min", "max", "abs", "round", "sorted", "reversed", "enumerate", "zip", "map", "filter",
+    "bytes", "repr", "format", "hash", "id", "isinstance", "issubclass", "any", "all",
+})
+
+
+def class_qualname(node: ast.ClassDef, module_name: str, top_level: bool) -> str:
+    return f"{module_name}.{node.name}" if top_level else f"{module_name}.<local>.{node.name}"

@@ -1,0 +1,531 @@
+"""Which files a run reads, and writing them back without losing anyone's work.
+
+``discover`` turns the paths named on the command line into a list of files. A file named
+explicitly is always taken, whatever its name: the user asked for it. A directory is walked for
+``*.py`` files the way a developer would expect a tool to walk a checkout: version-control
+metadata, caches, build output and virtual environments are skipped, and so is whatever the
+repository's ``.gitignore`` files (and ``.git/info/exclude``) ignore. The gitignore matching is
+implemented here, following git's documented semantics, so that no third-party package is needed.
+
+``write_atomic`` replaces a file's content in one step (a temporary file in the same directory,
+then ``os.replace``), so that an interrupted run never leaves a half-written source file, and
+refuses to overwrite a file that changed on disk after it was read.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Sequence
+
+PYTHON_SUFFIX = ".py"
+
+# Directories that never hold code the user wants rewritten: VCS metadata, caches, build
+# output, installed environments. Only applied below a walked root, never to a named path.
+SKIPPED_DIR_NAMES = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".bzr",
+        "__pycache__",
+        "build",
+        "dist",
+        ".tox",
+        ".nox",
+        ".eggs",
+        "node_modules",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".modfix_cache",
+        ".venv",
+        "venv",
+    }
+)
+SKIPPED_DIR_SUFFIXES = (".egg-info",)
+# Every virtual environment created by venv/virtualenv has this file at its top, whatever
+# the environment's directory is called.
+VIRTUAL_ENV_MARKER = "pyvenv.cfg"
+
+GITIGNORE_NAME = ".gitignore"
+
+
+@dataclass(frozen=True)
+class PathError:
+    path: str  # the path as the user would recognise it
+    message: str
+
+
+@dataclass
+class Discovery:
+    files: list[Path]  # in argument order, then walk order; no two resolve to the same file
+    errors: list[PathError]
+
+
+def discover(paths: Sequence[str | os.PathLike], *, exclude: Sequence[str] = ()) -> Discovery:
+    """The files to process for the given command-line paths, and the paths that could not be used."""
+    # A trailing slash is natural when naming a directory, but fnmatch would never match it.
+    exclude_patterns = tuple(pattern.rstrip("/") or pattern for pattern in exclude)
+    files: list[Path] = []
+    errors: list[PathError] = []
+    seen_real_paths: set[str] = set()
+
+    def add(path: str) -> None:
+        real_path = os.path.realpath(path)
+        if real_path not in seen_real_paths:
+            seen_real_paths.add(real_path)
+            files.append(Path(path))
+
+    for raw_path in paths:
+        path = os.fsdecode(raw_path)
+        try:
+            status = os.stat(path)
+        except FileNotFoundError:
+            message = "no such file or directory"
+            if os.path.islink(path):
+                message += " (broken symbolic link)"
+            errors.append(PathError(path, message))
+            continue
+        except OSError as exc:  # a symlink loop, or a parent directory we may not search
+            errors.append(PathError(path, exc.strerror or str(exc)))
+            continue
+        if stat.S_ISDIR(status.st_mode):
+            for found in _walk_python_files(path, exclude_patterns, errors):
+                add(found)
+        elif stat.S_ISREG(status.st_mode):
+            add(path)
+        else:
+            errors.append(PathError(path, "not a regular file or directory"))
+    return Discovery(files=files, errors=errors)
+
+
+def _walk_python_files(root: str, exclude: tuple[str, ...], errors: list[PathError]) -> Iterator[str]:
+    """Depth-first, entries of each directory in name order; yields paths spelled from ``root``."""
+    real_root = os.path.realpath(root)
+    root_parts, inherited_ignores = _ignore_files_above(real_root, errors)
+
+    # An explicit stack rather than recursion: directory depth must not be able to hit the
+    # interpreter's recursion limit.
+    stack: list[Iterator[tuple[os.DirEntry, tuple[str, ...], tuple[_IgnoreFile, ...]]]] = []
+    opened = _open_directory(root, (), root_parts, inherited_ignores, errors)
+    if opened is not None:
+        stack.append(opened)
+    while stack:
+        try:
+            entry, parent_parts, ignores = next(stack[-1])
+        except StopIteration:
+            stack.pop()
+            continue
+        name = entry.name
+        walk_parts = parent_parts + (name,)
+        try:
+            # Symlinked directories are deliberately not followed: it is the simplest way to
+            # never loop, and a link out of the tree usually points at code that is not ours.
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file()
+        except OSError:  # a symlink loop: stat fails with ELOOP
+            continue
+        if not (is_dir or is_file):  # dangling symlinks, symlinked directories, fifos, sockets
+            continue
+        if is_file and not name.endswith(PYTHON_SUFFIX):
+            continue
+        if _excluded_by_globs(name, "/".join(walk_parts), exclude):
+            continue
+        if is_dir and _is_skipped_directory(name, entry.path):
+            continue
+        if _is_ignored(root_parts + walk_parts, is_dir, ignores):
+            continue
+        if is_dir:
+            opened = _open_directory(entry.path, walk_parts, root_parts, ignores, errors)
+            if opened is not None:
+                stack.append(opened)
+        else:
+            yield entry.path
+
+
+def _open_directory(
+    path: str,
+    walk_parts: tuple[str, ...],
+    root_parts: tuple[str, ...],
+    ignores: tuple[_IgnoreFile, ...],
+    errors: list[PathError],
+) -> Iterator[tuple[os.DirEntry, tuple[str, ...], tuple[_IgnoreFile, ...]]] | None:
+    try:
+        with os.scandir(path) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as exc:
+        errors.append(PathError(path, f"cannot read directory: {exc.strerror or exc}"))
+        return None
+    if any(entry.name == GITIGNORE_NAME for entry in entries):
+        own_ignore = _read_ignore_file(os.path.join(path, GITIGNORE_NAME), root_parts + walk_parts, errors)
+        if own_ignore is not None:
+            ignores = ignores + (own_ignore,)
+    return ((entry, walk_parts, ignores) for entry in entries)
+
+
+def _excluded_by_globs(name: str, relative_path: str, patterns: tuple[str, ...]) -> bool:
+    return any(
+        fnmatch.fnmatch(name, pattern) or fnmatch.fnmatch(relative_path, pattern) for pattern in patterns
+    )
+
+
+def _is_skipped_directory(name: str, path: str) -> bool:
+    return (
+        name in SKIPPED_DIR_NAMES
+        or name.endswith(SKIPPED_DIR_SUFFIXES)
+        or os.path.isfile(os.path.join(path, VIRTUAL_ENV_MARKER))
+    )
+
+
+# --- gitignore ---------------------------------------------------------------------------------
+#
+# Paths are handled as tuples of names relative to the "top": the git work tree root when the
+# walked root is inside one, otherwise the walked root itself. Each ignore file knows the
+# directory it lives in (``base``) and its patterns match paths relative to that directory.
+
+
+@dataclass(frozen=True)
+class _IgnorePattern:
+    regex: re.Pattern
+    negated: bool
+    directory_only: bool
+    # A pattern without a slash matches a name at any depth below its .gitignore; one with a
+    # slash is matched against the whole path relative to the .gitignore's directory.
+    matches_name: bool
+
+
+@dataclass(frozen=True)
+class _IgnoreFile:
+    base: tuple[str, ...]
+    patterns: tuple[_IgnorePattern, ...]
+
+
+def _is_ignored(parts: tuple[str, ...], is_dir: bool, ignores: tuple[_IgnoreFile, ...]) -> bool:
+    # Ignore files are ordered from lowest to highest precedence (info/exclude, then the
+    # .gitignore files from the top down), and within a file the last matching pattern wins:
+    # so the first match scanning backwards decides. Children of an ignored directory never
+    # get here because the walk does not enter it, which is git's "cannot re-include a file
+    # if a parent directory is excluded".
+    for ignore_file in reversed(ignores):
+        relative_path = "/".join(parts[len(ignore_file.base):])
+        for pattern in reversed(ignore_file.patterns):
+            if pattern.directory_only and not is_dir:
+                continue
+            subject = parts[-1] if pattern.matches_name else relative_path
+            if pattern.regex.fullmatch(subject):
+                return not pattern.negated
+    return False
+
+
+def _ignore_files_above(
+    real_root: str, errors: list[PathError]
+) -> tuple[tuple[str, ...], tuple[_IgnoreFile, ...]]:
+    """The walked root's position below the top, and the ignore files that apply to it from above."""
+    git_root = _find_git_work_tree(real_root)
+    if git_root is None:
+        return (), ()
+    relative = os.path.relpath(real_root, git_root)
+    root_parts = () if relative == os.curdir else tuple(relative.split(os.sep))
+    ignores: list[_IgnoreFile] = []
+    info_exclude = _git_info_exclude_path(git_root)
+    if info_exclude is not None:
+        exclude_file = _read_ignore_file(info_exclude, (), errors)
+        if exclude_file is not None:
+            ignores.append(exclude_file)
+    # The walked root's own .gitignore is read when the walk opens it.
+    for depth in range(len(root_parts)):
+        directory = os.path.join(git_root, *root_parts[:depth])
+        ignore_file = _read_ignore_file(os.path.join(directory, GITIGNORE_NAME), root_parts[:depth], errors)
+        if ignore_file is not None:
+            ignores.append(ignore_file)
+    return root_parts, tuple(ignores)
+
+
+def _find_git_work_tree(directory: str) -> str | None:
+    current = directory
+    while True:
+        # .git is a directory in a normal clone, a file in worktrees and submodules.
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _git_info_exclude_path(git_root: str) -> str | None:
+    dot_git = os.path.join(git_root, ".git")
+    if os.path.isdir(dot_git):
+        return os.path.join(dot_git, "info", "exclude")
+    # A worktree or submodule: ".git" is a file saying "gitdir: <path>"; a worktree's git dir
+    # names the shared repository directory (which holds info/exclude) in its "commondir" file.
+    try:
+        with open(dot_git, encoding="utf-8", errors="surrogateescape") as handle:
+            first_line = handle.readline().strip()
+    except OSError:
+        return None
+    if not first_line.startswith("gitdir:"):
+        return None
+    git_dir = os.path.join(git_root, first_line[len("gitdir:"):].strip())
+    try:
+        with open(os.path.join(git_dir, "commondir"), encoding="utf-8", errors="surrogateescape") as handle:
+            git_dir = os.path.join(git_dir, handle.readline().strip())
+    except OSError:
+        pass
+    return os.path.join(git_dir, "info", "exclude")
+
+
+def _read_ignore_file(
+    path: str, base: tuple[str, ...], errors: list[PathError]
+) -> _IgnoreFile | None:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        # Walking on without the file's rules could rewrite files the user meant to exclude,
+        # so say so rather than silently carrying on.
+        errors.append(PathError(path, f"cannot read ignore file: {exc.strerror or exc}"))
+        return None
+    patterns = _parse_gitignore(data.decode("utf-8", errors="surrogateescape"))
+    return _IgnoreFile(base=base, patterns=patterns) if patterns else None
+
+
+def _parse_gitignore(text: str) -> tuple[_IgnorePattern, ...]:
+    """Compile the patterns of one .gitignore file, in file order."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    patterns = []
+    for line in text.split("\n"):
+        pattern = _compile_ignore_line(line.rstrip("\r"))
+        if pattern is not None:
+            patterns.append(pattern)
+    return tuple(patterns)
+
+
+def _compile_ignore_line(line: str) -> _IgnorePattern | None:
+    line = _strip_unescaped_trailing_spaces(line)
+    if not line or line.startswith("#"):
+        return None
+    negated = line.startswith("!")
+    if negated:
+        line = line[1:]
+    directory_only = line.endswith("/")
+    if directory_only:
+        line = line[:-1]
+    if not line:
+        return None
+    matches_name = "/" not in line
+    if matches_name:
+        regex = _translate_name_glob(line)
+    else:
+        regex = _translate_path_glob(line[1:] if line.startswith("/") else line)
+    return _IgnorePattern(
+        regex=re.compile(regex, re.DOTALL),
+        negated=negated,
+        directory_only=directory_only,
+        matches_name=matches_name,
+    )
+
+
+def _strip_unescaped_trailing_spaces(line: str) -> str:
+    stripped = line.rstrip(" ")
+    if len(stripped) < len(line):
+        trailing_backslashes = len(stripped) - len(stripped.rstrip("\\"))
+        if trailing_backslashes % 2 == 1:  # "\ " keeps that one space
+            stripped += " "
+    return stripped
+
+
+_NEVER_MATCHES = "(?!)"
+
+
+def _translate_path_glob(glob: str) -> str:
+    segments: list[str] = []
+    for segment in glob.split("/"):
+        if segment == "**" and segments and segments[-1] == "**":
+            continue  # "**/**" means no more than "**"
+        segments.append(segment)
+    if segments == ["**"]:
+        return ".*"
+    last = len(segments) - 1
+    regex: list[str] = []
+    for index, segment in enumerate(segments):
+        if segment == "**":
+            if index == 0:
+                regex.append("(?:.*/)?")  # leading "**/": in any directory
+            elif index == last:
+                regex.append("/.*")  # trailing "/**": everything inside
+            else:
+                regex.append("/(?:.*/)?")  # "/**/": zero or more directories
+            continue
+        if index > 0 and segments[index - 1] != "**":
+            regex.append("/")
+        regex.append(_translate_name_glob(segment))
+    return "".join(regex)
+
+
+def _translate_name_glob(glob: str) -> str:
+    """One path segment: ``*``, ``?`` and ``[...]`` never match a slash; ``\\x`` is a literal x."""
+    regex: list[str] = []
+    index = 0
+    while index < len(glob):
+        char = glob[index]
+        index += 1
+        if char == "*":
+            regex.append("[^/]*")
+        elif char == "?":
+            regex.append("[^/]")
+        elif char == "[":
+            translated = _translate_bracket(glob, index)
+            if translated is None:
+                return _NEVER_MATCHES  # git's wildmatch gives up on a malformed bracket
+            bracket, index = translated
+            regex.append(bracket)
+        elif char == "\\":
+            if index == len(glob):
+                return _NEVER_MATCHES  # a trailing backslash escapes nothing: git matches nothing
+            regex.append(re.escape(glob[index]))
+            index += 1
+        else:
+            regex.append(re.escape(char))
+    return "".join(regex)
+
+
+_POSIX_CLASSES = {
+    "alnum": "a-zA-Z0-9",
+    "alpha": "a-zA-Z",
+    "blank": " \\t",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": " \\t\\n\\r\\f\\v",
+    "upper": "A-Z",
+    "xdigit": "0-9A-Fa-f",
+}
+
+
+def _translate_bracket(glob: str, index: int) -> tuple[str, int] | None:
+    """``glob[index]`` is just after ``[``; returns the regex and the index after ``]``."""
+    negated = index < len(glob) and glob[index] in "!^"
+    if negated:
+        index += 1
+    members: list[str] = []
+    first = True
+    while True:
+        if index >= len(glob):
+            return None
+        char = glob[index]
+        if char == "]" and not first:
+            index += 1
+            break
+        first = False
+        if glob.startswith("[:", index):
+            close = glob.find(":]", index + 2)
+            if close != -1:
+                posix_class = _POSIX_CLASSES.get(glob[index + 2:close])
+                if posix_class is None:
+                    return None
+                members.append(posix_class)
+                index = close + 2
+                continue
+        if char == "\\":
+            index += 1
+            if index >= len(glob):
+                return None
+            char = glob[index]
+        index += 1
+        if index + 1 < len(glob) and glob[index] == "-" and glob[index + 1] != "]":
+            high = glob[index + 1]
+            index += 2
+            if high == "\\":
+                if index >= len(glob):
+                    return None
+                high = glob[index]
+                index += 1
+            if char <= high:  # a reversed range matches nothing, as in git
+                members.append(f"{re.escape(char)}-{re.escape(high)}")
+            continue
+        members.append(re.escape(char))
+    body = "".join(members)
+    if negated:
+        return f"[^/{body}]", index
+    if not body:
+        return _NEVER_MATCHES, index
+    return f"(?:(?!/)[{body}])", index
+
+
+# --- writing back ------------------------------------------------------------------------------
+
+
+class FileChangedError(OSError):
+    """The file changed on disk (modified or deleted) since it was read: it was not overwritten."""
+
+    def __init__(self, path: str, what_happened: str):
+        super().__init__(f"{path} was {what_happened} since it was read; not overwriting it")
+        # Not ``filename``: setting it would make str() print "[Errno None] None: ..." instead.
+        self.path = path
+
+
+def write_atomic(path: str | os.PathLike, data: bytes, *, expected: bytes) -> None:
+    """Replace the content of ``path`` with ``data`` if it still holds ``expected``.
+
+    Readers see the old content or the new, never a mix, and a crash leaves the old file.
+    The check against ``expected`` narrows, but cannot close, the window in which another
+    program's edit could be lost: there is no portable compare-and-swap on file content.
+    """
+    shown_path = os.fsdecode(path)
+    # Through a symlink the link stays a link: its target is the file that gets rewritten.
+    target = os.path.realpath(shown_path)
+    try:
+        with open(target, "rb") as handle:
+            current = handle.read()
+            mode = stat.S_IMODE(os.fstat(handle.fileno()).st_mode)
+    except FileNotFoundError:
+        raise FileChangedError(shown_path, "deleted") from None
+    if current != expected:
+        raise FileChangedError(shown_path, "modified")
+
+    # Same directory as the target, so os.replace is a rename within one file system.
+    directory, name = os.path.split(target)
+    # The name is shortened so the temporary name stays within NAME_MAX for long file names.
+    descriptor, temp_path = tempfile.mkstemp(prefix=f".modfix-{name[:64]}.", suffix=".tmp", dir=directory)
+    try:
+        with open(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp creates the file 0600; the rewritten file must keep the original's bits.
+        os.chmod(temp_path, mode)
+        os.replace(temp_path, target)
+    except BaseException:
+        try:
+            os.unlink(temp_path)
+        except OSError:
+            pass
+        raise
+    _fsync_directory(directory)
+
+
+def _fsync_directory(directory: str) -> None:
+    # Makes the rename itself durable. Not possible everywhere (Windows cannot open a
+    # directory), and the data is already safe in the file, so failure is not an error.
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

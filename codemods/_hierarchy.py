@@ -1,0 +1,172 @@
+"""Which classes reach nn.Module, across every file of a run.
+
+A class is an nn.Module when one of its bases is torch.nn.Module or a torch.nn module class, under
+whatever name the file imported it, or another class of the run that is one. Hierarchies cross files
+(transformers: most Module subclasses reach nn.Module only through another class), so this works
+on cheap per-file summaries: the file's dotted module name, what each name at module level is bound
+to, and each class's bases as qualified names. Nothing here guesses: a base that cannot be resolved
+(a class from a package outside the run) makes the class unknown, not a Module.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._torch_facts import NN_MODULE_CLASSES
+
+# the root itself, as torch names it inside and outside its own source tree
+NN_MODULE = "torch.nn.Module"
+_ROOT_ALIASES = {"torch.nn.Module", "torch.nn.modules.Module", "torch.nn.modules.module.Module"}
+
+# Module bases from popular packages that are rarely part of the run
+KNOWN_EXTERNAL_MODULE_BASES = frozenset({
+    "pytorch_lightning.LightningModule",
+    "pytorch_lightning.core.LightningModule",
+    "pytorch_lightning.core.module.LightningModule",
+    "lightning.LightningModule",
+    "lightning.pytorch.LightningModule",
+    "lightning.pytorch.core.module.LightningModule",
+    "transformers.PreTrainedModel",
+    "transformers.modeling_utils.PreTrainedModel",
+})
+
+
+def is_torch_nn_class(qualname: str | None) -> bool:
+    """torch.nn.Linear, torch.nn.modules.Linear, torch.nn.modules.linear.Linear, ..."""
+    if not qualname or not qualname.startswith("torch.nn."):
+        return False
+    parts = qualname.split(".")
+    if parts[-1] not in NN_MODULE_CLASSES:
+        return False
+    middle = parts[2:-1]
+    return middle == [] or middle[0] == "modules" and len(middle) <= 2
+
+
+def module_name_for(path: str | os.PathLike) -> tuple[str, bool]:
+    """The dotted module name of a file, from the packages (folders with __init__.py) around it."""
+    path = Path(os.path.abspath(path))
+    is_package = path.name == "__init__.py"
+    parts = [] if is_package else [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").exists() and folder.parent != folder:
+        parts.append(folder.name)
+        folder = folder.parent
+    return ".".join(reversed(parts)) or path.stem, is_package
+
+
+def resolve_relative(module_name: str, is_package: bool, level: int, target: str | None) -> str | None:
+    package = module_name.split(".") if is_package else module_name.split(".")[:-1]
+    if level - 1 > len(package):
+        return None
+    base = package[: len(package) - (level - 1)]
+    if target:
+        base = base + target.split(".")
+    return ".".join(base) or None
+
+
+@dataclass
+class FileSummary:
+    """What the hierarchy needs to know of one file."""
+
+    module_name: str
+    bindings: dict[str, str | None]  # a name at module level -> the qualified name it stands for
+    classes: dict[str, list[str | None]] = field(default_factory=dict)  # class name -> base qualnames
+
+
+class Hierarchy:
+    """Resolves classes of a run; answers is_module() and finds bases and subclasses."""
+
+    def __init__(self, summaries: list[FileSummary]):
+        self._files: dict[str, FileSummary | None] = {}
+        for summary in summaries:
+            # two files claiming one module name (scripts in different folders): neither is trusted
+            self._files[summary.module_name] = None if summary.module_name in self._files else summary
+        self._is_module: dict[str, bool] = {}
+        self._subclasses: dict[str, list[str]] | None = None
+
+    def resolve(self, qualname: str | None, _depth: int = 0) -> str | None:
+        """Follow re-exports (``from .modeling import Model`` in a package) to where a class is defined."""
+        if not qualname or _depth > 20:
+            return None
+        if qualname in _ROOT_ALIASES:
+            return NN_MODULE
+        module, _, name = qualname.rpartition(".")
+        summary = self._files.get(module)
+        if summary is None:
+            return qualname
+        if name in summary.classes:
+            return qualname
+        target = summary.bindings.get(name)
+        if target and target != qualname:
+            return self.resolve(target, _depth + 1)
+        return qualname
+
+    def bases(self, qualname: str) -> list[str | None]:
+        module, _, name = qualname.rpartition(".")
+        summary = self._files.get(module)
+        if summary is None or name not in summary.classes:
+            return []
+        return [self.resolve(base) for base in summary.classes[name]]
+
+    def is_module(self, qualname: str | None) -> bool:
+        qualname = self.resolve(qualname)
+        if qualname is None:
+            return False
+        if qualname == NN_MODULE or is_torch_nn_class(qualname) or qualname in KNOWN_EXTERNAL_MODULE_BASES:
+            return True
+        known = self._is_module.get(qualname)
+        if known is not None:
+            return known
+        self._is_module[qualname] = False  # a cycle in broken code must not recurse forever
+        result = any(self.is_module(base) for base in self.bases(qualname))
+        self._is_module[qualname] = result
+        return result
+
+    def in_run(self, qualname: str) -> bool:
+        module, _, name = qualname.rpartition(".")
+        summary = self._files.get(module)
+        return summary is not None and name in summary.classes
+
+    def ancestors_in_run(self, qualname: str) -> list[str]:
+        seen: list[str] = []
+        stack = [b for b in self.bases(qualname) if b]
+        while stack:
+            base = stack.pop()
+            if base in seen or not self.in_run(base):
+                continue
+            seen.append(base)
+            stack.extend(b for b in self.bases(base) if b)
+        return seen
+
+    def descendants_in_run(self, qualname: str) -> list[str]:
+        if self._subclasses is None:
+            self._subclasses = {}
+            for module, summary in self._files.items():
+                if summary is None:
+                    continue
+                for name in summary.classes:
+                    child = f"{module}.{name}"
+                    for base in self.bases(child):
+                        if base:
+                            self._subclasses.setdefault(base, []).append(child)
+        found: list[str] = []
+        stack = list(self._subclasses.get(qualname, ()))
+        while stack:
+            child = stack.pop()
+            if child not in found:
+                found.append(child)
+                stack.extend(self._subclasses.get(child, ()))
+        return found
+
+
+def summarize(tree: ast.Module, module_name: str, is_package: bool) -> FileSummary:
+    from ._facts import Names, module_level_statements
+
+    names = Names.from_tree(tree, module_name, is_package)
+    classes = {}
+    for node in module_level_statements(tree):
+        if isinstance(node, ast.ClassDef):
+            classes[node.name] = [names.qualname(base) for base in node.bases]
+    return FileSummary(module_name=module_name, bindings=names.bindings, classes=classes)
