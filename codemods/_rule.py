@@ -75,8 +75,13 @@ class Rule:
 
     @property
     def fix_safety(self) -> str:
-        marker = "Fix safety"
-        text = inspect.cleandoc(self.doc)
-        if marker not in text:
+        """The "Fix safety" section of the rule's documentation, as one paragraph."""
+        lines = inspect.cleandoc(self.doc).splitlines()
+        if "Fix safety" not in lines:
             return ""
-        return text[text.index(marker):].split("\n\n", 1)[-1].strip()
+        section = []
+        for line in lines[lines.index("Fix safety") + 1:]:
+            if line and not line.startswith(" "):
+                break
+            section.append(line.strip())
+        return " ".join(part for part in section if part)
