@@ -17,7 +17,11 @@ from dataclasses import dataclass, field
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, parent_of
 from ._rule import Applicability, Edit, Finding
-from ._torch_facts import MODULE_DICT_ATTRS, MODULE_LIST_ATTRS, PARAMETER_DICT_ATTRS, PARAMETER_LIST_ATTRS
+from ._hierarchy import is_torch_nn_class
+from ._torch_facts import (
+    MODULE_DICT_ATTRS, MODULE_LIST_ATTRS, PARAMETER_DICT_ATTRS, PARAMETER_LIST_ATTRS, STATELESS_NN_CLASSES,
+    WEIGHTED_LOSS_ARGUMENTS,
+)
 
 MODULE_LIST, MODULE_DICT = "ModuleList", "ModuleDict"
 PARAMETER_LIST, PARAMETER_DICT = "ParameterList", "ParameterDict"
@@ -181,7 +185,8 @@ class ContainerAnalysis:
                 edits.extend(self._wrap(nested, MODULE_LIST if nested.kind == "list" else MODULE_DICT))
                 return Kind.MODULE
             return Kind.NOT_MODULE if Kind.NOT_MODULE in inner else Kind.UNKNOWN
-        return self.values.kind(expr, function, owner, comp)
+        # the element's own position is accounted for: only other hand-offs of a local count as escapes
+        return self.values.kind(expr, function, owner, comp, escapes_allowed={id(expr)})
 
     def _attribute(self, facts: ClassFacts, family: list[ClassFacts], attr: str) -> None:
         assignments = [a for owner in family for a in owner.assignments.get(attr, [])]
@@ -208,6 +213,9 @@ class ContainerAnalysis:
             for expr, comp in candidate.shape.items:
                 element_kinds.add(self._element_kind(expr, candidate.assignment.method, facts, comp, edits))
             nested_edits[id(candidate)] = edits
+        rebuilt = [c for c in candidates if any(
+            isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
+            for n in ast.walk(c.assignment.value))]
         fills = [u for u in uses if self._is_fill(u, kind_of_container)]
         for use in fills:
             owner = owner_of.get(id(use), facts)
@@ -216,6 +224,9 @@ class ContainerAnalysis:
         element_kinds.discard(Kind.NONE) if kind_of_container == "dict" else None
         if not element_kinds or element_kinds == {Kind.UNKNOWN}:
             return  # an empty container never filled with modules, or nothing known about the contents
+        elements = [e for c in candidates for e, _ in c.shape.items] + [v for u in fills for v in self._filled_values(u)]
+        if elements and all(self._stateless(e) for e in elements):
+            return  # activations, pooling, unweighted losses: registering them changes nothing
         if Kind.MODULE in element_kinds:
             container = MODULE_LIST if kind_of_container == "list" else MODULE_DICT
         elif Kind.PARAMETER in element_kinds:
@@ -235,6 +246,10 @@ class ContainerAnalysis:
             verdict = verdict.worse(UNSAFE, "some elements may not be " + (
                 "modules" if container in (MODULE_LIST, MODULE_DICT) else "nn.Parameters"))
 
+        for candidate in rebuilt:
+            verdict = verdict.worse(DISPLAY, (
+                f"it is rebuilt as a plain {candidate.shape.kind} from its own items at line "
+                f"{candidate.assignment.stmt.lineno}, which raises TypeError once it is an nn.{container}"))
         registered = self._registered_elsewhere(attr, family, uses)
         if registered:
             return
@@ -270,13 +285,23 @@ class ContainerAnalysis:
         for candidate in candidates:
             self._report(candidate, container, verdict, nested_edits[id(candidate)], fills)
 
+    def _stateless(self, expr: ast.expr | None) -> bool:
+        if not isinstance(expr, ast.Call):
+            return False
+        qualname = self.context.names.qualname(expr.func)
+        if not is_torch_nn_class(qualname) or qualname.rsplit(".", 1)[-1] not in STATELESS_NN_CLASSES:
+            return False
+        if qualname.endswith("Loss"):
+            return not expr.args and not any(k.arg in WEIGHTED_LOSS_ARGUMENTS or k.arg is None for k in expr.keywords)
+        return True
+
     # -- fills: append / extend / insert / += / item assignment
 
     def _is_fill(self, use: Use, kind: str) -> bool:
         if kind == "list":
             return (use.kind == "method" and use.detail in ("append", "extend", "insert")) or (
                 use.kind == "augassign" and use.detail == "Add") or use.kind == "setitem"
-        return use.kind == "setitem" or (use.kind == "method" and use.detail == "update")
+        return use.kind == "setitem" or (use.kind == "method" and use.detail in ("update", "setdefault"))
 
     def _filled_values(self, use: Use) -> list[ast.expr | None]:
         if use.kind == "setitem":
@@ -287,7 +312,7 @@ class ContainerAnalysis:
         args = use.call.args if use.call else []
         if use.detail == "append" and len(args) == 1:
             return [args[0]]
-        if use.detail == "insert" and len(args) == 2:
+        if use.detail in ("insert", "setdefault") and len(args) == 2:
             return [args[1]]
         if use.detail in ("extend", "update") and len(args) == 1:
             shape = shape_of(args[0], self.context, use.method)

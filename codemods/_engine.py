@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
 from . import _rewrite
-from ._facts import ClassFacts, Names, Values, class_qualname, collect_class_facts, module_level_statements, set_parents
+from ._facts import (
+    ClassFacts, Names, Values, all_statements, class_qualname, collect_class_facts, module_level_statements,
+    set_parents,
+)
 from ._files import FileChangedError, discover, write_atomic
 from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
 from ._rule import Applicability, Edit, Finding, Fix, Rule
@@ -140,7 +143,7 @@ class FileContext:
     def _find_module_classes(self) -> list[ClassFacts]:
         top_level = {id(n) for n in module_level_statements(self.tree) if isinstance(n, ast.ClassDef)}
         found = []
-        for node in ast.walk(self.tree):
+        for node in all_statements(self.tree):
             if not isinstance(node, ast.ClassDef):
                 continue
             qualname = class_qualname(node, self.parsed.module_name, id(node) in top_level)
@@ -150,8 +153,8 @@ class FileContext:
                 is_module = any(self.hierarchy.is_module(self.names.qualname(b)) for b in node.bases)
             if is_module:
                 found.append(node)
-        if found:
-            set_parents(self.tree)
+        for node in found:
+            set_parents(node)
         return [
             collect_class_facts(node, class_qualname(node, self.parsed.module_name, id(node) in top_level))
             for node in found

@@ -34,6 +34,19 @@ def module_level_statements(tree: ast.Module) -> Iterator[ast.stmt]:
             stack.extend(reversed(children))
 
 
+def all_statements(tree: ast.AST) -> Iterator[ast.stmt]:
+    """Every statement, at any depth (functions and classes included), without visiting expressions."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
+            children = getattr(node, attr, None)
+            if children:
+                stack.extend(reversed(children))
+        if isinstance(node, ast.stmt):
+            yield node
+
+
 class Names:
     """What the names of a file stand for, as qualified names (``nn.Linear`` -> ``torch.nn.Linear``)."""
 
@@ -50,7 +63,7 @@ class Names:
             else:
                 bindings[name] = target
 
-        statements = ast.walk(tree) if deep else module_level_statements(tree)
+        statements = all_statements(tree) if deep else module_level_statements(tree)
         for node in statements:
             if isinstance(node, ast.Import):
                 for alias in node.names:
@@ -483,6 +496,8 @@ class Values:
         if function in self._returns:
             return self._returns[function]
         self._returns[function] = Kind.UNKNOWN  # recursion
+        if function.body and parent_of(function.body[0]) is None:
+            set_parents(function)  # module-level functions: only class bodies have parents up front
         returns = [n for n in _scope_nodes(function) if isinstance(n, ast.Return)]
         yields = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _scope_nodes(function))
         result = Kind.UNKNOWN
