@@ -128,10 +128,11 @@ def apply(diff: bool, color: str, unsafe_fixes: bool, select: str | None, stdin_
     changed = []
     for result in report.files:
         if result.from_stdin and not diff:
-            text = result.fixed if result.changed else result.original
-            if text is None:  # unreadable input: give it back untouched, as formatters do
-                continue
-            sys.stdout.write(text)
+            # the bytes in the input's own encoding; input that could not be parsed comes back
+            # untouched, as formatters do, so an editor never replaces a buffer with nothing
+            sys.stdout.flush()
+            sys.stdout.buffer.write(result.output_bytes() or b"")
+            sys.stdout.buffer.flush()
         elif diff and result.changed:
             _print_diff(result, use_color)
         if result.changed and (result.written or diff or result.from_stdin):
@@ -153,8 +154,9 @@ def _print_diff(result: FileResult, use_color: bool) -> None:
             colour = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1])
             if line.startswith(("+++", "---")):
                 colour = None
-            line = click.style(line, fg=colour, bold=line.startswith(("+++", "---"))) if colour or line.startswith(("+++", "---")) else line
-        click.echo(line, nl=False)
+            if colour or line.startswith(("+++", "---")):
+                line = click.style(line, fg=colour, bold=colour is None)
+        click.echo(line, nl=False, color=use_color)
 
 
 def _print_apply_summary(report: RunReport, changed: list[FileResult], options: Options, diff: bool) -> None:

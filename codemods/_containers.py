@@ -545,8 +545,8 @@ class ContainerAnalysis:
         holds = "submodules" if container in (MODULE_LIST, MODULE_DICT) else "nn.Parameters"
         plain = "dict" if shape.kind == "dict" else ("tuple" if isinstance(shape.node, ast.Tuple) else "list")
         keys = _added_keys(attr, shape, container, bool(fills))
-        message = (f"`self.{attr}` keeps {holds} in a plain {plain}: parameters(), state_dict() and .to() "
-                   f"do not see them; use nn.{container}")
+        reach = "parameters(), state_dict(), .to() and .eval()" if holds == "submodules" else "parameters(), state_dict() and .to()"
+        message = f"`self.{attr}` keeps {holds} in a plain {plain}: {reach} do not reach them; use nn.{container}"
         edits: list[Edit] = []
         imports: tuple = ()
         applicability = verdict.applicability

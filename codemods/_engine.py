@@ -42,6 +42,14 @@ class FileResult:
     error: FileError | None = None
     written: bool = False
     from_stdin: bool = False
+    data: bytes | None = None  # the bytes as read
+    source: Source | None = None  # how they decode, to encode the result the same way
+
+    def output_bytes(self) -> bytes | None:
+        """The file's content after the run: the rewrite in the original encoding, else the input."""
+        if self.changed and self.source is not None:
+            return self.source.encode(self.fixed)
+        return self.data
 
     @property
     def changed(self) -> bool:
@@ -283,6 +291,7 @@ def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write:
     parsed: list[tuple[ParsedFile | None, FileResult, bytes | None]] = []
     for display, data, result in inputs:
         report.files.append(result)
+        result.data = data
         if data is None:
             continue
         try:
@@ -293,10 +302,14 @@ def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write:
         except SyntaxError as exc:
             result.error = _syntax_error(display, exc)
             continue
-        except (ValueError, RecursionError, MemoryError) as exc:
+        except (RecursionError, MemoryError):
+            result.error = FileError(display, "cannot parse: too deeply nested for Python's parser")
+            continue
+        except ValueError as exc:
             result.error = FileError(display, f"cannot parse: {exc}")
             continue
         result.original = item.source.text
+        result.source = item.source
         parsed.append((item, result, data))
 
     the_run = Run([p for p, _, _ in parsed])

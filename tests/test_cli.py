@@ -370,10 +370,6 @@ def test_color_never_and_non_tty_subprocess_have_no_ansi(tmp_path):
         assert b"\x1b" not in proc.stdout
 
 
-@pytest.mark.xfail(
-    reason="click.echo strips ANSI styles when stdout is not a tty, so --color=always is ignored in a pipe",
-    strict=True,
-)
 def test_color_always_gives_ansi_codes_in_a_pipe(tmp_path):
     write("tower.py", TOWER)
     proc = run_modfix("apply", "--diff", "--color=always", "tower.py", cwd=tmp_path)
@@ -444,6 +440,32 @@ def test_non_utf8_file_without_cookie_is_reported_with_its_line():
     assert result.exit_code == 2
     assert re.search(r"^latin\.py:2: .*0xe9", result.stderr, re.M)
     assert Path("latin.py").read_bytes() == data
+
+
+def test_unknown_coding_cookie_is_reported_with_its_line():
+    write("cookie.py", "# -*- coding: nonsense -*-\n" + TOWER)
+    result = invoke("apply", "cookie.py")
+    assert result.exit_code == 2
+    assert re.search(r"^cookie\.py:1: .*nonsense", result.stderr, re.M)
+
+
+def test_too_deeply_nested_file_is_reported_with_a_reason():
+    write("deep.py", "x = " + "-" * 200_000 + "1\n")
+    write("tower.py", TOWER)
+    result = invoke("apply", "deep.py", "tower.py")
+    assert result.exit_code == 2
+    assert Path("tower.py").read_text() == TOWER_FIXED
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("deep.py")]
+    reason = line.split("error:", 1)[1].replace("cannot parse:", "").strip()
+    assert reason, line
+
+
+def test_diff_of_a_file_without_final_newline_says_so():
+    write("t.py", TOWER.split("\n\n    def forward")[0])  # ends on the buggy line, no newline
+    result = invoke("apply", "--diff", "t.py")
+    assert result.exit_code == 1
+    assert result.stdout.count("\\ No newline at end of file\n") == 2
+    assert result.stdout.endswith("\\ No newline at end of file\n")
 
 
 # --- what a rewrite keeps ----------------------------------------------------------------------
@@ -622,10 +644,6 @@ def test_stdin_apply_subprocess_keeps_crlf(tmp_path):
     assert b"changed 1 file" in proc.stderr
 
 
-@pytest.mark.xfail(
-    reason="apply - writes the text in stdout's encoding (UTF-8), not in the latin-1 its coding cookie declares",
-    strict=True,
-)
 def test_stdin_apply_subprocess_keeps_latin1_cookie_encoding(tmp_path):
     data = ("# -*- coding: latin-1 -*-\n# caf\xe9\n" + TOWER).encode("latin-1")
     proc = run_modfix("apply", "-", input=data, cwd=tmp_path)
