@@ -208,14 +208,20 @@ class ContainerAnalysis:
             return
         element_kinds: set[Kind] = set()
         nested_edits: dict[int, list[Edit]] = {}
-        for candidate in candidates:
+        rebuilt = []
+        for candidate in list(candidates):
+            if any(isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
+                   for n in ast.walk(candidate.assignment.value)):
+                # `self.X = [b for b in self.X if ...]`: not a new container but a plain reassignment
+                rebuilt.append(candidate)
+                candidates.remove(candidate)
+                continue
             edits: list[Edit] = []
             for expr, comp in candidate.shape.items:
                 element_kinds.add(self._element_kind(expr, candidate.assignment.method, facts, comp, edits))
             nested_edits[id(candidate)] = edits
-        rebuilt = [c for c in candidates if any(
-            isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
-            for n in ast.walk(c.assignment.value))]
+        if not candidates:
+            return
         fills = [u for u in uses if self._is_fill(u, kind_of_container)]
         for use in fills:
             owner = owner_of.get(id(use), facts)
@@ -259,7 +265,7 @@ class ContainerAnalysis:
                 return
             if applicability is not SAFE:
                 verdict = verdict.worse(applicability, reason)
-        candidate_ids = {id(c.assignment) for c in candidates}
+        candidate_ids = {id(c.assignment) for c in candidates + rebuilt}
         for assignment in assignments:
             if id(assignment) in candidate_ids:
                 continue
@@ -354,6 +360,8 @@ class ContainerAnalysis:
         if use.kind == "method":
             if use.detail not in ATTRS[container]:
                 return DISPLAY, f".{use.detail}() is called on it, which nn.{container} does not have"
+            if use.detail == "pop" and container == MODULE_LIST and use.call is not None and not use.call.args:
+                return DISPLAY, ".pop() is called without an index, which nn.ModuleList requires"
             return SAFE, ""
         if use.kind == "attribute":
             if use.detail not in ATTRS[container]:

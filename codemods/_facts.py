@@ -566,11 +566,16 @@ class Values:
             parent = parent_of(node)
             if isinstance(parent, ast.Attribute) or (isinstance(parent, ast.Call) and parent.func is node):
                 continue
+            if (isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute)
+                    and parent.func.attr in _LOOKUP_METHODS):
+                continue  # `xs.remove(layer)`, `xs.index(layer)` look it up; they store it nowhere
             if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node:
                 continue
             return True
         return False
 
+
+_LOOKUP_METHODS = frozenset({"remove", "index", "count"})
 
 _NON_MODULE_BUILTINS = frozenset({
     "int", "float", "str", "bool", "list", "dict", "tuple", "set", "frozenset", "len", "range",
