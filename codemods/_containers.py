@@ -57,6 +57,8 @@ class Shape:
     replace_callee: ast.expr | None = None  # list(<gen>): the callee is replaced, not wrapped
     bare_tuple: bool = False
     comprehension: ast.AST | None = None
+    dynamic: bool = False  # filled in a loop: how many items is unknown
+
 
 
 def _comp_names(node: ast.AST) -> frozenset[str]:
@@ -70,6 +72,8 @@ def _comp_names(node: ast.AST) -> frozenset[str]:
 
 def shape_of(value: ast.expr | None, context: FileContext, function) -> Shape | None:
     names = context.names
+    if isinstance(value, ast.Name):
+        return _local_container(value, context, function)
     if isinstance(value, (ast.List, ast.Tuple)):
         if any(isinstance(e, ast.Starred) for e in value.elts):
             return None
@@ -121,6 +125,76 @@ def shape_of(value: ast.expr | None, context: FileContext, function) -> Shape | 
                 return Shape("dict", value, [(p.elts[1], frozenset()) for p in pairs.elts],
                              keys=[(p.elts[0], frozenset(), None) for p in pairs.elts], empty=not pairs.elts)
     return None
+
+
+_LIST_FILLS = ("append", "extend", "insert")
+_DICT_FILLS = ("update", "setdefault")
+
+
+def _local_container(name: ast.Name, context: FileContext, function) -> Shape | None:
+    """``layers = []; layers.append(m); self.layers = layers``: the local list, with what fills it.
+
+    Only when the local is used for nothing but being filled, iterated, measured and assigned:
+    handed anywhere else (``nn.Sequential(*layers)``), it may be registered there."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    sites = context.values.local_bindings(function).get(name.id, [])
+    assigns = [s for s in sites if isinstance(s, ast.Assign)]
+    augmented = [s for s in sites if isinstance(s, ast.AugAssign) and isinstance(s.op, ast.Add)]
+    if len(assigns) != 1 or len(assigns) + len(augmented) != len(sites):
+        return None
+    assign = assigns[0]
+    if len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name) or isinstance(assign.value, ast.Name):
+        return None
+    base = shape_of(assign.value, context, function)
+    if base is None:
+        return None
+    items, keys = list(base.items), list(base.keys)
+    for site in augmented:
+        if (site.lineno, site.col_offset) > (name.lineno, name.col_offset):
+            return None
+        extra = shape_of(site.value, context, function) if not isinstance(site.value, ast.Name) else None
+        if extra is None or extra.kind != base.kind:
+            return None
+        items += extra.items
+    fills = _LIST_FILLS if base.kind == "list" else _DICT_FILLS
+    for node in ast.walk(function):
+        if node is name or not (isinstance(node, ast.Name) and node.id == name.id and isinstance(node.ctx, ast.Load)):
+            continue
+        parent = parent_of(node)
+        grand = parent_of(parent)
+        is_read = isinstance(parent, (ast.For, ast.comprehension)) or (
+            isinstance(parent, ast.Subscript) and isinstance(parent.ctx, ast.Load))
+        if not is_read and (node.lineno, node.col_offset) > (name.lineno, name.col_offset):
+            return None  # filled after the attribute took it: a wrapped copy would miss the rest
+        if isinstance(parent, ast.Attribute) and parent.attr in fills and isinstance(grand, ast.Call) and grand.func is parent:
+            args = grand.args
+            if parent.attr in ("append",) and len(args) == 1:
+                items.append((args[0], frozenset()))
+            elif parent.attr in ("insert", "setdefault") and len(args) == 2:
+                items.append((args[1], frozenset()))
+                if parent.attr == "setdefault":
+                    keys.append((args[0], frozenset(), None))
+            else:
+                extra = shape_of(args[0], context, function) if len(args) == 1 else None
+                if extra is None or isinstance(args[0], ast.Name):
+                    return None
+                items += extra.items
+                keys += extra.keys
+        elif isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Store):
+            if base.kind != "dict" or not (isinstance(grand, ast.Assign) and grand.targets == [parent]):
+                return None
+            items.append((grand.value, frozenset()))
+            keys.append((parent.slice, frozenset(), None))
+        elif isinstance(parent, ast.Subscript) and parent.value is node:
+            continue
+        elif isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node:
+            continue
+        elif isinstance(parent, ast.Call) and context.names.qualname(parent.func) == "builtins.len":
+            continue
+        else:
+            return None
+    return Shape(base.kind, name, items, keys=keys, dynamic=True)
 
 
 def _parenthesized(node: ast.Tuple, context: FileContext) -> bool:
@@ -618,12 +692,14 @@ def _key_error(value, container: str) -> str:
 def _added_keys(attr: str, shape: Shape, container: str, filled: bool) -> tuple[str, ...]:
     suffix = ".*" if container in (MODULE_LIST, MODULE_DICT) else ""
     if shape.kind == "list":
-        if shape.comprehension is not None or filled or isinstance(shape.node, ast.BinOp):
+        if shape.comprehension is not None or filled or shape.dynamic or isinstance(shape.node, ast.BinOp):
             return (f"{attr}.<i>{suffix}",)
         count = len(shape.items)
         shown = [f"{attr}.{i}{suffix}" for i in range(min(count, 3))]
         return tuple(shown + (["..."] if count > 3 else []))
     shown = []
+    if shape.dynamic:
+        return (f"{attr}.<key>{suffix}",)
     for key, _, comprehension in shape.keys[:3]:
         if isinstance(key, ast.Constant) and comprehension is None:
             shown.append(f"{attr}.{key.value}{suffix}")
