@@ -190,10 +190,29 @@ def _self_name(method: ast.FunctionDef) -> str | None:
     return args[0].arg if args else None
 
 
-def set_parents(root: ast.AST) -> None:
-    for parent in ast.walk(root):
-        for child in ast.iter_child_nodes(parent):
-            child._modfix_parent = parent  # type: ignore[attr-defined]
+def set_parents(root: ast.AST) -> list[ast.AST]:
+    """Record each node's parent (``parent_of``); returns every node below ``root``.
+
+    One hand-rolled pass: this runs over every method of every Module class, and ``ast.walk``
+    plus ``ast.iter_child_nodes`` would visit each node twice."""
+    nodes: list[ast.AST] = []
+    stack = [root]
+    node_type = ast.AST
+    while stack:
+        node = stack.pop()
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        item._modfix_parent = node  # type: ignore[attr-defined]
+                        stack.append(item)
+                        nodes.append(item)
+            elif isinstance(value, node_type):
+                value._modfix_parent = node  # type: ignore[attr-defined]
+                stack.append(value)
+                nodes.append(value)
+    return nodes
 
 
 def parent_of(node: ast.AST) -> ast.AST | None:
@@ -303,7 +322,7 @@ def collect_class_facts(node: ast.ClassDef, qualname: str) -> ClassFacts:
         if self_name is None:
             continue
         called = calls.setdefault(method.name, set())
-        for inner in ast.walk(method):
+        for inner in set_parents(method):
             if isinstance(inner, ast.Attribute) and _is_self(inner.value, self_name):
                 _record_attribute(facts, inner, method)
                 parent = parent_of(inner)
@@ -315,6 +334,8 @@ def collect_class_facts(node: ast.ClassDef, qualname: str) -> ClassFacts:
                         )
             elif isinstance(inner, ast.Call) and len(inner.args) >= 3:
                 _record_setattr(facts, inner, self_name, method)
+    for records in list(facts.assignments.values()) + list(facts.uses.values()):
+        records.sort(key=_source_order)
     pending = ["__init__"] if "__init__" in facts.methods else []
     while pending:
         name = pending.pop()
@@ -323,6 +344,11 @@ def collect_class_facts(node: ast.ClassDef, qualname: str) -> ClassFacts:
         facts.init_methods.add(name)
         pending.extend(n for n in calls.get(name, ()) if n in facts.methods)
     return facts
+
+
+def _source_order(record: Assignment | Use) -> tuple[int, int]:
+    node = record.stmt if isinstance(record, Assignment) else record.node
+    return getattr(node, "lineno", 0), getattr(node, "col_offset", 0)
 
 
 def _record_attribute(facts: ClassFacts, node: ast.Attribute, method: ast.FunctionDef) -> None:
