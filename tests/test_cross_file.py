@@ -1,0 +1,117 @@
+"""Class hierarchies cross files: which classes are Modules, and who uses an attribute."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from codemods import fix_paths
+
+BASE = """
+    import torch.nn as nn
+
+
+    class Base(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = [nn.Linear(2, 2) for _ in range(3)]
+"""
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+
+
+def findings(report):
+    return {
+        (Path(r.path).name, f.code, f.applicability.value)
+        for r in report.files for f in r.findings
+    }
+
+
+def test_subclass_in_another_file_makes_the_base_fix_display_only(tmp_path):
+    write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/base.py": BASE,
+        "pkg/child.py": """
+            from .base import Base
+
+
+            class Child(Base):
+                def prune(self):
+                    self.blocks.sort(key=id)
+        """,
+    })
+    report = fix_paths([str(tmp_path / "pkg")], write=False)
+    assert findings(report) == {("base.py", "MF101", "display-only")}
+    alone = fix_paths([str(tmp_path / "pkg" / "base.py")], write=False)
+    assert findings(alone) == {("base.py", "MF101", "safe")}
+
+
+def test_module_class_from_another_file_of_the_run(tmp_path):
+    write_tree(tmp_path, {
+        "pkg/__init__.py": "from .layers import Block\n",
+        "pkg/layers.py": """
+            from torch import nn
+
+
+            class Block(nn.Module):
+                pass
+        """,
+        "pkg/model.py": """
+            import torch
+            from pkg import Block
+
+
+            class Net(torch.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = [Block() for _ in range(2)]
+        """,
+    })
+    report = fix_paths([str(tmp_path / "pkg")], write=True)
+    assert findings(report) == {("model.py", "MF101", "safe")}
+    assert "torch.nn.ModuleList([Block() for _ in range(2)])" in (tmp_path / "pkg/model.py").read_text()
+    # without the file that defines Block, Block is unknown: no guessing
+    write_tree(tmp_path, {"other/model.py": (tmp_path / "pkg/model.py").read_text().replace("torch.nn.ModuleList(", "(")})
+    assert findings(fix_paths([str(tmp_path / "other")], write=False)) == set()
+
+
+def test_indirect_base_across_files_and_a_lookalike(tmp_path):
+    write_tree(tmp_path, {
+        "app/__init__.py": "",
+        "app/core/__init__.py": "",
+        "app/core/base.py": """
+            import torch.nn as nn
+
+
+            class Encoder(nn.Module):
+                pass
+        """,
+        "app/fake.py": """
+            class Module:
+                '''not torch's'''
+        """,
+        "app/models.py": """
+            from torch import nn
+            from .core.base import Encoder
+            from .fake import Module
+
+
+            class Deep(Encoder):
+                def __init__(self):
+                    super().__init__()
+                    self.heads = {"a": nn.Linear(2, 2)}
+
+
+            class LookAlike(Module):
+                def __init__(self):
+                    self.heads = {"a": nn.Linear(2, 2)}
+        """,
+    })
+    report = fix_paths([str(tmp_path / "app")], write=False)
+    assert findings(report) == {("models.py", "MF102", "safe")}
+    (result,) = [r for r in report.files if r.path.endswith("models.py")]
+    assert result.findings[0].line == 9
