@@ -7,6 +7,7 @@ read, parsed or written, and internal errors. 2 wins over 1.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 import traceback
 from typing import Sequence
@@ -142,10 +143,14 @@ def apply(diff: bool, color: str, unsafe_fixes: bool, select: str | None, stdin_
     sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if changed else EXIT_CLEAN)
 
 
+def _diff_name(side: str, path: str) -> str:
+    return path if os.path.isabs(path) else f"{side}/{path}"
+
+
 def _print_diff(result: FileResult, use_color: bool) -> None:
     lines = difflib.unified_diff(
         result.original.splitlines(keepends=True), result.fixed.splitlines(keepends=True),
-        fromfile=f"a/{result.path}", tofile=f"b/{result.path}",
+        fromfile=_diff_name("a", result.path), tofile=_diff_name("b", result.path),
     )
     for line in lines:
         if not line.endswith(("\n", "\r")):

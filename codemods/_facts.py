@@ -50,8 +50,10 @@ def all_statements(tree: ast.AST) -> Iterator[ast.stmt]:
 class Names:
     """What the names of a file stand for, as qualified names (``nn.Linear`` -> ``torch.nn.Linear``)."""
 
-    def __init__(self, bindings: dict[str, str | None]):
+    def __init__(self, bindings: dict[str, str | None], global_names: frozenset[str] = frozenset()):
         self.bindings = bindings
+        # names bound at module level: the only ones a rewrite may use anywhere in the file
+        self.global_names = global_names
 
     @classmethod
     def from_tree(cls, tree: ast.Module, module_name: str, is_package: bool, deep: bool = False) -> "Names":
@@ -80,7 +82,13 @@ class Names:
                     if alias.name == "*":
                         continue
                     bind(alias.asname or alias.name, f"{source}.{alias.name}" if source else None)
-        names = cls(bindings)
+        global_names = set()
+        for node in module_level_statements(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                global_names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                global_names.add(node.name)
+        names = cls(bindings, frozenset(global_names))
         for node in module_level_statements(tree):
             if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 bind(node.name, f"{module_name}.{node.name}")
@@ -104,18 +112,17 @@ class Names:
 
     def torch_nn_prefix(self) -> str | None:
         """How this file spells torch.nn (``nn``, ``torch.nn``), or None when it cannot yet."""
-        for name, target in self.bindings.items():
-            if target == "torch.nn":
-                return name
-        if self.bindings.get("torch") == "torch":
+        name = self.name_for("torch.nn")
+        if name:
+            return name
+        if self.bindings.get("torch") == "torch" and "torch" in self.global_names:
             return "torch.nn"
         return None
 
     def name_for(self, qualname: str) -> str | None:
-        for name, target in self.bindings.items():
-            if target == qualname:
-                return name
-        return None
+        """A module-level name bound to ``qualname``, preferring the conventional short one."""
+        found = [n for n, t in self.bindings.items() if t == qualname and n in self.global_names]
+        return min(found, key=lambda n: (n != qualname.rsplit(".", 1)[-1], len(n), n)) if found else None
 
 
 # ---------------------------------------------------------------------------------------------
