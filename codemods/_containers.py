@@ -470,6 +470,9 @@ class ContainerAnalysis:
             return DISPLAY, f"it is updated with an augmented assignment nn.{container} does not support"
         if use.kind == "alias":
             return self._alias_verdict(use, container)
+        if use.kind == "stored" and _stored_on_self(use):
+            target = parent_of(use.node).targets[0]
+            return DISPLAY, f"it is also stored as `{ast.unparse(target)}`, which would register it twice"
         if use.kind == "stored":
             return UNSAFE, "it is stored in another object, which may expect a plain container"
         if use.kind in ("subscript", "setitem", "delitem", "iter", "truth", "del", "return", "call", "element"):
@@ -654,6 +657,14 @@ class ContainerAnalysis:
         self.findings.append(self.context.finding(
             code, shape.node, message, applicability, edits=edits, imports=imports, added_keys=keys,
         ))
+
+
+def _stored_on_self(use: Use) -> bool:
+    statement = parent_of(use.node)
+    return (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(statement.targets[0], ast.Attribute)
+            and isinstance(statement.targets[0].value, ast.Name)
+            and statement.targets[0].value.id == use.node.value.id)
 
 
 _OPERATORS = {"Add": "+", "Mult": "*", "Sub": "-", "BitOr": "|", "Mod": "%"}
