@@ -202,11 +202,12 @@ def rules(code: str | None) -> None:
         click.echo(f"{rule.code} {rule.name}: {rule.summary}\n")
         click.echo(rule.doc.strip())
         return
+    width = max(len(rule.name) for rule in RULES)
     for rule in RULES:
-        click.echo(f"{rule.code}  {rule.name:<20} {rule.summary}")
+        off = "" if rule.default_enabled else " (off by default)"
+        click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.summary}{off}")
         if rule.fix_safety:
-            first = rule.fix_safety.split(". ")[0].strip()
-            click.echo(f"       fix safety: {first}.")
+            click.echo(f"       fix safety: {rule.fix_safety}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

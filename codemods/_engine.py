@@ -109,13 +109,19 @@ class Run:
         return self._contexts[parsed.path]
 
     def class_facts(self, qualname: str) -> ClassFacts | None:
+        found = self.class_context(qualname)
+        return found[1] if found else None
+
+    def class_context(self, qualname: str) -> tuple["FileContext", ClassFacts] | None:
+        """The Module class of the run with that name, and the file it is defined in."""
         module, _, _ = qualname.rpartition(".")
         parsed = self._by_module.get(module)
         if parsed is None:
             return None
-        for facts in self.context(parsed).module_classes:
+        context = self.context(parsed)
+        for facts in context.module_classes:
             if facts.qualname == qualname:
-                return facts
+                return context, facts
         return None
 
 

@@ -124,6 +124,39 @@ class Hierarchy:
         self._is_module[qualname] = result
         return result
 
+    def mro(self, qualname: str) -> list[str] | None:
+        """C3 linearization over the classes of the run, ending at torch.nn.Module; None when a base
+        is unknown (outside the run and not torch.nn.Module itself) or the hierarchy is inconsistent."""
+        return self._mro(qualname, ())
+
+    def _mro(self, qualname: str, seen: tuple[str, ...]) -> list[str] | None:
+        if qualname == NN_MODULE:
+            return [NN_MODULE]
+        if qualname in seen or not self.in_run(qualname):
+            return None
+        bases = self.bases(qualname)
+        if any(b is None for b in bases):
+            return None
+        linearized = [self._mro(b, seen + (qualname,)) for b in bases]
+        if any(m is None for m in linearized):
+            return None
+        sequences = [list(m) for m in linearized] + [list(bases)]
+        result = [qualname]
+        while any(sequences):
+            for sequence in sequences:
+                if not sequence:
+                    continue
+                head = sequence[0]
+                if not any(head in other[1:] for other in sequences):
+                    break
+            else:
+                return None
+            result.append(head)
+            for sequence in sequences:
+                if sequence and sequence[0] == head:
+                    del sequence[0]
+        return result
+
     def in_run(self, qualname: str) -> bool:
         module, _, name = qualname.rpartition(".")
         summary = self._files.get(module)

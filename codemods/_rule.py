@@ -72,10 +72,14 @@ class Rule:
     check: "callable[[FileContext], Iterable[Finding]]" = field(repr=False)
     doc: str = ""
     default_enabled: bool = True
+    safety: str = ""  # one line for `modfix rules`; the docstring's "Fix safety" section says it all
+
 
     @property
     def fix_safety(self) -> str:
-        """The "Fix safety" section of the rule's documentation, as one paragraph."""
+        """This rule's one-line safety summary, else its documentation's "Fix safety" section."""
+        if self.safety:
+            return self.safety
         lines = inspect.cleandoc(self.doc).splitlines()
         if "Fix safety" not in lines:
             return ""

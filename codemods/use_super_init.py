@@ -1,0 +1,527 @@
+"""MF301-MF308: how an nn.Module subclass initialises its bases.
+
+The bug
+    ``nn.Module.__init__`` creates the registries (``_parameters``, ``_buffers``, ``_modules``) and
+    resets them when it runs again. Explicit base inits (``nn.Module.__init__(self)``,
+    ``Base.__init__(self)``) run it once per base under multiple inheritance, so the second call
+    silently drops every submodule the first base registered. Not calling it at all, or assigning
+    a submodule before calling it, raises ``AttributeError: cannot assign module before
+    Module.__init__() call``. ``super(nn.Module, self).__init__()`` skips it; ``super(Cls)``
+    (one argument) builds an unbound super object and runs no init at all.
+
+Example
+    class Both(Left, Right):
+        def __init__(self):
+            Left.__init__(self)
+            Right.__init__(self)     # MF304: wipes what Left registered
+
+The fix
+    Cooperative ``super().__init__()``:
+
+    - MF301 explicit-base-init: ``nn.Module.__init__(self)`` / ``Base.__init__(self, a)`` naming
+      the only, direct base -> ``super().__init__(a)``. Harmless today, it is the call that drops
+      submodules as soon as the class is combined with another.
+    - MF302 super-skips-module: ``super(nn.Module, self).__init__()`` -> ``super().__init__()``
+      when the class derives from nn.Module directly.
+    - MF303 unbound-super: ``super(Cls).__init__()`` -> ``super().__init__()``.
+    - MF304 explicit-inits-multiple-inheritance: a class calling two or more Module bases
+      explicitly; the whole hierarchy (the class and every base of the run that calls a base init
+      explicitly) becomes cooperative: the first explicit call becomes ``super().__init__()``, the
+      others are removed.
+    - MF305 missing-super-init: an ``__init__`` that never initialises its base gets
+      ``super().__init__()`` as its first statement.
+    - MF306 late-super-init: ``super().__init__()`` after a submodule, parameter or buffer was
+      assigned moves to just before that assignment.
+    - MF307 super-wrong-class: ``super(Other, self)`` naming a class that is not the enclosing one
+      (a copy-paste error): reported only.
+    - MF308 super-with-arguments: ``super(Cls, self)`` in Python 3 -> ``super()``. Style, not a bug:
+      off by default (``--select MF308``).
+
+Fix safety
+    Only calls on the method's first parameter inside ``__init__`` of nn.Module subclasses count.
+    MF301 is safe, except for a class that another class of the run uses as a base in an
+    explicit-init hierarchy: it is rewritten only with that hierarchy (MF304), since rewriting one
+    base alone can turn working code into a TypeError. MF304 is safe only when every class of
+    the hierarchy is in the run, no explicit call passes arguments, no base's ``__init__`` needs
+    arguments, and the explicit calls follow the MRO; otherwise display-only (unsafe when only the
+    order differs). A first base that is not an nn.Module and not cooperative gets no finding.
+    MF305 is safe when the direct base's ``__init__`` needs no arguments (nn.Module, a torch.nn
+    container, or a class of the run whose ``__init__`` has no required parameters), otherwise
+    display-only. MF306 is safe when the assignment runs unconditionally and nothing the call's
+    arguments use is computed between the two places; unsafe when the assignment is conditional; a
+    late call preceded only by plain attributes (often deliberate) gets no finding.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from ._engine import FileContext
+from ._facts import ClassFacts, Kind
+from ._hierarchy import NN_MODULE
+from ._rule import Applicability, Edit, Finding, Rule
+
+SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
+EXPLICIT, SUPER, SUPER_TWO, SUPER_ONE = "explicit", "super", "super-two", "super-one"
+
+# torch.nn bases whose __init__ takes no required argument
+_ARGUMENT_FREE_TORCH_BASES = frozenset(
+    f"torch.nn.{n}" for n in ("Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+                              "ParameterDict", "Identity")
+)
+_REGISTERING_CALLS = ("register_buffer", "register_parameter", "add_module", "register_module")
+
+
+@dataclass
+class InitCall:
+    kind: str
+    call: ast.Call
+    target: str | None  # the class named by X.__init__ / super(X, ...), resolved
+    target_node: ast.expr | None
+    statement: ast.stmt | None  # the statement, when the call is one on its own lines
+
+
+def _self_name(method: ast.FunctionDef) -> str | None:
+    args = method.args.posonlyargs + method.args.args
+    return args[0].arg if args else None
+
+
+def _nodes_outside_nested_scopes(function: ast.AST):
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+class InitAnalysis:
+    """All findings of this family for one file."""
+
+    def __init__(self, context: FileContext):
+        self.context = context
+        self.findings: list[Finding] = []
+        self._hierarchy_verdicts: dict[str, tuple[Applicability, str]] = {}
+        for facts in context.module_classes:
+            self._class(facts)
+
+    # -- reading the calls
+
+    def init_calls(self, context: FileContext, facts: ClassFacts) -> list[InitCall]:
+        method = facts.methods.get("__init__")
+        if method is None or isinstance(method, ast.AsyncFunctionDef):
+            return []
+        self_name = _self_name(method)
+        calls = []
+        for node in _nodes_outside_nested_scopes(method):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "__init__"):
+                continue
+            owner = node.func.value
+            statement = self._own_statement(context, node)
+            if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
+                if not owner.args:
+                    calls.append(InitCall(SUPER, node, None, None, statement))
+                elif len(owner.args) == 2 and isinstance(owner.args[1], ast.Name) and owner.args[1].id == self_name:
+                    calls.append(InitCall(SUPER_TWO, node, self._resolve(context, facts, owner.args[0]),
+                                          owner.args[0], statement))
+                elif len(owner.args) == 1:
+                    calls.append(InitCall(SUPER_ONE, node, self._resolve(context, facts, owner.args[0]),
+                                          owner.args[0], statement))
+            elif node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == self_name:
+                calls.append(InitCall(EXPLICIT, node, self._resolve(context, facts, owner), owner, statement))
+        calls.sort(key=lambda c: (c.call.lineno, c.call.col_offset))
+        return calls
+
+    def _resolve(self, context: FileContext, facts: ClassFacts, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name) and node.id == facts.node.name:
+            return facts.qualname
+        return context.hierarchy.resolve(context.names.qualname(node))
+
+    def _own_statement(self, context: FileContext, call: ast.Call) -> ast.stmt | None:
+        """The expression statement holding only this call, alone on its lines."""
+        from ._facts import parent_of
+
+        statement = parent_of(call)
+        if not isinstance(statement, ast.Expr):
+            return None
+        lines = context.lines
+        before = lines.line_text(statement.lineno)[: lines.char_column(statement.lineno, statement.col_offset)]
+        after = lines.line_text(statement.end_lineno)[lines.char_column(statement.end_lineno, statement.end_col_offset):]
+        if before.strip() or after.strip().split("#")[0].strip():
+            return None
+        return statement
+
+    def bases(self, context: FileContext, facts: ClassFacts) -> list[str | None]:
+        return [context.hierarchy.resolve(context.names.qualname(b)) for b in facts.node.bases]
+
+    # -- the rules
+
+    def _class(self, facts: ClassFacts) -> None:
+        context = self.context
+        method = facts.methods.get("__init__")
+        if method is None:
+            return
+        calls = self.init_calls(context, facts)
+        bases = self.bases(context, facts)
+        for call in calls:
+            if call.kind == SUPER_ONE:
+                self._report("MF303", call.call, (
+                    f"`super({ast.unparse(call.target_node)})` with one argument is unbound: no base "
+                    "__init__ runs at all, and the module fails on first use; use `super().__init__()`"),
+                    SAFE, [self._replace_super(call)])
+            elif call.kind == SUPER_TWO:
+                self._super_two(facts, call, bases)
+        explicit = [c for c in calls if c.kind == EXPLICIT]
+        module_targets = [c for c in explicit if self._is_module(c.target)]
+        if len(bases) >= 2 and len({c.target for c in module_targets}) >= 2:
+            self._hierarchy_member(facts, facts.qualname)
+            return
+        if len(bases) == 1 and len(explicit) == 1 and explicit[0].target == bases[0] and self._is_module(bases[0]):
+            roots = self._hierarchies_containing(facts.qualname)
+            if roots:
+                self._hierarchy_member(facts, roots[0])
+            else:
+                self._explicit_single(explicit[0])
+        if not calls and len(bases) == 1 and not self._initialised_elsewhere(facts):
+            self._missing(facts, method, bases[0])
+        single = [c for c in calls if c.kind in (SUPER, EXPLICIT)]
+        if len(single) == 1:
+            self._late(facts, method, single[0])
+
+    def _is_module(self, qualname: str | None) -> bool:
+        return qualname == NN_MODULE or self.context.hierarchy.is_module(qualname)
+
+    def _report(self, code: str, node: ast.AST, message: str, applicability: Applicability,
+                edits: list[Edit] = ()) -> None:
+        if applicability is DISPLAY:
+            edits = []
+        self.findings.append(self.context.finding(code, node, message, applicability, edits=edits))
+
+    def _replace_super(self, call: InitCall) -> Edit:
+        start, end = self.context.span(call.call.func.value)
+        return Edit(start, end, "super()")
+
+    def _super_two(self, facts: ClassFacts, call: InitCall, bases: list[str | None]) -> None:
+        named = ast.unparse(call.target_node)
+        if call.target == facts.qualname:
+            self._report("MF308", call.call, f"`super({named}, self)` can be written `super()` in Python 3",
+                         SAFE, [self._replace_super(call)])
+        elif call.target == NN_MODULE:
+            if bases == [NN_MODULE]:
+                self._report("MF302", call.call, (
+                    "`super(nn.Module, self).__init__()` starts after nn.Module in the MRO, so "
+                    "nn.Module.__init__ never runs and the module fails on first use; use `super().__init__()`"),
+                    SAFE, [self._replace_super(call)])
+            else:
+                self._report("MF302", call.call, (
+                    "`super(nn.Module, self).__init__()` skips nn.Module.__init__ and every base __init__ "
+                    "before it; not fixed automatically: the intended base init is unclear"), DISPLAY)
+        elif call.target is not None:
+            mro = self.context.hierarchy.mro(facts.qualname)
+            if mro is not None and call.target not in mro:
+                consequence = f"{named} is not a base of {facts.node.name}, so this raises TypeError"
+            else:
+                consequence = f"the lookup starts after {named} in the MRO, so {named}.__init__ itself is skipped"
+            self._report("MF307", call.call, (
+                f"`super({named}, self)` inside {facts.node.name} names another class: {consequence} "
+                f"(a copy-paste error?); reported only"), DISPLAY)
+
+    def _explicit_single(self, call: InitCall) -> None:
+        edit = self._to_super(call.call)
+        named = ast.unparse(call.target_node)
+        self._report("MF301", call.call, (
+            f"`{named}.__init__(self, ...)` calls the base init explicitly: under multiple inheritance "
+            "it runs nn.Module.__init__ again and drops registered submodules; use `super().__init__(...)`"),
+            SAFE, [edit])
+
+    def _to_super(self, call: ast.Call) -> Edit:
+        """``X.__init__(self, a, b=1)`` -> ``super().__init__(a, b=1)``, keeping the arguments' text."""
+        start, end = self.context.span(call)
+        rest = [a for a in call.args[1:]] + list(call.keywords)
+        if not rest:
+            return Edit(start, end, "super().__init__()")
+        first = min(rest, key=lambda n: (n.lineno, n.col_offset))
+        rest_start, _ = self.context.span(first)
+        return Edit(start, rest_start, "super().__init__(")
+
+    # -- MF304: multiple inheritance with explicit inits
+
+    def _hierarchies_containing(self, qualname: str) -> list[str]:
+        roots = []
+        for descendant in self.context.hierarchy.descendants_in_run(qualname):
+            found = self.context.run.class_context(descendant)
+            if found is None:
+                continue
+            other_context, other = found
+            bases = self.bases(other_context, other)
+            calls = [c for c in self.init_calls(other_context, other) if c.kind == EXPLICIT]
+            targets = {c.target for c in calls if self._is_module(c.target)}
+            if len(bases) >= 2 and len(targets) >= 2:
+                mro = self.context.hierarchy.mro(descendant) or []
+                if qualname in mro or qualname in targets:
+                    roots.append(descendant)
+        return sorted(roots)
+
+    def _hierarchy_verdict(self, root: str) -> tuple[Applicability, str]:
+        if root in self._hierarchy_verdicts:
+            return self._hierarchy_verdicts[root]
+        verdict = self._judge_hierarchy(root)
+        self._hierarchy_verdicts[root] = verdict
+        return verdict
+
+    def _judge_hierarchy(self, root: str) -> tuple[Applicability, str]:
+        hierarchy = self.context.hierarchy
+        found = self.context.run.class_context(root)
+        if found is None:
+            return DISPLAY, f"{root} is not in the run"
+        root_context, root_facts = found
+        mro = hierarchy.mro(root)
+        if mro is None:
+            outside = [b for b in self.bases(root_context, root_facts) if b is None or not (b == NN_MODULE or hierarchy.in_run(b))]
+            shown = ", ".join(ast.unparse(n) for n, b in zip(root_facts.node.bases, self.bases(root_context, root_facts))
+                              if b in outside) or "a base"
+            return DISPLAY, f"{shown} is outside the run (or the MRO cannot be computed), so the cooperative chain cannot be checked"
+        root_calls = [c for c in self.init_calls(root_context, root_facts) if c.kind == EXPLICIT]
+        for member in mro[1:]:
+            if member == NN_MODULE:
+                continue
+            member_found = self.context.run.class_context(member)
+            if member_found is None:
+                return DISPLAY, f"{member.rsplit('.', 1)[-1]} is not a Module class of the run"
+            member_context, member_facts = member_found
+            init = member_facts.methods.get("__init__")
+            if init is None:
+                continue
+            required = _required_parameters(init)
+            if required:
+                return DISPLAY, (f"{member_facts.node.name}.__init__ needs {', '.join(required)}, which a "
+                                 "cooperative super().__init__() would not pass (bases with different signatures)")
+            member_calls = self.init_calls(member_context, member_facts)
+            if not member_calls:
+                return DISPLAY, f"{member_facts.node.name}.__init__ calls no base __init__, so the chain would stop there"
+            if any(c.kind in (SUPER_ONE, SUPER_TWO) for c in member_calls):
+                return DISPLAY, f"{member_facts.node.name}.__init__ uses super() with arguments"
+            if any(c.kind == EXPLICIT and (len(c.call.args) > 1 or c.call.keywords) for c in member_calls):
+                return DISPLAY, f"{member_facts.node.name}.__init__ passes arguments to its base init"
+            if any(c.kind == EXPLICIT and c.statement is None for c in member_calls):
+                return DISPLAY, f"an explicit init call in {member_facts.node.name} is not a statement of its own"
+        if any(len(c.call.args) > 1 or c.call.keywords for c in root_calls):
+            return DISPLAY, "the explicit base inits pass arguments, which the cooperative chain would not pass identically"
+        if any(not self._is_module(c.target) for c in root_calls):
+            return DISPLAY, "a base that is not an nn.Module is initialised explicitly too"
+        if any(c.statement is None for c in root_calls):
+            return DISPLAY, "an explicit init call is not a statement of its own"
+        order = [mro.index(c.target) if c.target in mro else -1 for c in root_calls]
+        if order != sorted(order):
+            return UNSAFE, "the explicit calls run the bases in another order than the MRO that super() follows"
+        return SAFE, ""
+
+    def _hierarchy_member(self, facts: ClassFacts, root: str) -> None:
+        applicability, reason = self._hierarchy_verdict(root)
+        calls = [c for c in self.init_calls(self.context, facts) if c.kind == EXPLICIT]
+        if not calls:
+            return
+        edits = self._cooperative_edits(calls) if applicability is not DISPLAY else []
+        root_name = root.rsplit(".", 1)[-1]
+        if root == facts.qualname:
+            named = ", ".join(f"{ast.unparse(c.target_node)}.__init__" for c in calls)
+            message = (f"{facts.node.name} calls {named} explicitly: each runs nn.Module.__init__, which drops "
+                       "the submodules the previous base registered; use one cooperative `super().__init__()` "
+                       "(with the explicit base inits of its bases in the run)")
+        else:
+            message = (f"{facts.node.name} initialises its base explicitly and is a base of {root_name}, which "
+                       f"calls several base inits; becomes `super().__init__()` together with {root_name}")
+        if applicability is UNSAFE:
+            message += f" (unsafe fix: {reason})"
+        elif applicability is DISPLAY:
+            message += f"; not fixed automatically: {reason}"
+        self._report("MF304", calls[0].call, message, applicability, edits)
+
+    def _cooperative_edits(self, calls: list[InitCall]) -> list[Edit]:
+        first, *others = calls
+        start, end = self.context.span(first.call)
+        edits = [Edit(start, end, "super().__init__()")]
+        for call in others:
+            edits.append(self._delete_statement(call.statement))
+        return edits
+
+    def _delete_statement(self, statement: ast.stmt) -> Edit:
+        lines = self.context.lines
+        start = lines.starts[statement.lineno - 1]
+        end = lines.starts[statement.end_lineno] if statement.end_lineno < len(lines.starts) else len(self.context.text)
+        return Edit(start, end, "")
+
+    # -- MF305: no base init at all
+
+    def _initialised_elsewhere(self, facts: ClassFacts) -> bool:
+        """A helper called from __init__ that initialises the base (``self._setup()``)."""
+        for name in facts.init_methods - {"__init__"}:
+            method = facts.methods.get(name)
+            for node in _nodes_outside_nested_scopes(method) if method else ():
+                if isinstance(node, ast.Attribute) and node.attr == "__init__":
+                    return True
+        return False
+
+    def _missing(self, facts: ClassFacts, method: ast.FunctionDef, base: str | None) -> None:
+        body = method.body
+        if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            body = body[1:]
+        if not body or all(isinstance(s, (ast.Raise, ast.Pass)) for s in body):
+            return  # abstract or empty constructors
+        first = body[0]
+        if first.lineno == method.lineno:
+            return
+        needs = self._base_required_parameters(base)
+        lines = self.context.lines
+        line_text = lines.line_text(first.lineno)
+        indent = line_text[: len(line_text) - len(line_text.lstrip())]
+        offset = lines.starts[first.lineno - 1]
+        edit = Edit(offset, offset, f"{indent}super().__init__(){self.context.source.newline}")
+        message = (f"{facts.node.name}.__init__ never calls the base __init__: assigning a submodule raises "
+                   "AttributeError and the module cannot run; add `super().__init__()`")
+        if needs is None:
+            self._report("MF305", method, message + "; not fixed automatically: the base __init__ is unknown", DISPLAY)
+        elif needs:
+            self._report("MF305", method, message + (
+                f"; not fixed automatically: the base __init__ needs {', '.join(needs)}"), DISPLAY)
+        else:
+            self._report("MF305", method, message, SAFE, [edit])
+
+    def _base_required_parameters(self, base: str | None) -> list[str] | None:
+        """The base init's required parameters; None when unknown."""
+        if base in _ARGUMENT_FREE_TORCH_BASES or base == NN_MODULE:
+            return []
+        hierarchy = self.context.hierarchy
+        mro = hierarchy.mro(base) if base else None
+        if mro is None:
+            return None
+        for klass in mro:
+            if klass == NN_MODULE:
+                return []
+            found = self.context.run.class_context(klass)
+            if found is None:
+                return None
+            init = found[1].methods.get("__init__")
+            if init is not None:
+                return _required_parameters(init)
+        return []
+
+    # -- MF306: super().__init__() after a submodule was assigned
+
+    def _late(self, facts: ClassFacts, method: ast.FunctionDef, call: InitCall) -> None:
+        statement = call.statement
+        if statement is None or statement not in method.body:
+            return
+        index = method.body.index(statement)
+        first = None
+        for position, earlier in enumerate(method.body[:index]):
+            if self._registers(facts, method, earlier):
+                first = position
+                break
+        if first is None:
+            return
+        target = method.body[first]
+        conditional = not self._registers(facts, method, target, top_level_only=True)
+        used = {n.id for n in ast.walk(call.call) if isinstance(n, ast.Name)}
+        used_attrs = {n.attr for n in ast.walk(call.call) if isinstance(n, ast.Attribute)
+                      and isinstance(n.value, ast.Name) and n.value.id == _self_name(method)}
+        between = method.body[first:index]
+        bound_between = {n.id for s in between for n in ast.walk(s) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        attrs_between = {n.attr for s in between for n in ast.walk(s) if isinstance(n, ast.Attribute)
+                         and not isinstance(n.ctx, ast.Load)}
+        message = (f"`{ast.unparse(call.call)}` runs after line {target.lineno} assigns a submodule, parameter or "
+                   "buffer, which raises AttributeError (cannot assign module before Module.__init__() call); "
+                   "call it first")
+        if (used - {"super", _self_name(method)}) & bound_between or used_attrs & attrs_between:
+            self._report("MF306", call.call, message + "; not fixed automatically: its arguments are computed "
+                         "after that assignment", DISPLAY)
+            return
+        if self._own_statement(self.context, call.call) is None or not self._alone(target):
+            self._report("MF306", call.call, message + "; not fixed automatically: the statements share lines", DISPLAY)
+            return
+        lines = self.context.lines
+        text = self.context.text
+        call_start = lines.starts[statement.lineno - 1]
+        call_end = lines.starts[statement.end_lineno] if statement.end_lineno < len(lines.starts) else len(text)
+        moved = text[call_start:call_end]
+        if not moved.endswith(("\n", "\r")):
+            moved += self.context.source.newline
+        target_start = lines.starts[target.lineno - 1]
+        edits = [Edit(target_start, target_start, moved), Edit(call_start, call_end, "")]
+        if conditional:
+            self._report("MF306", call.call, message + " (unsafe fix: that assignment is conditional)", UNSAFE, edits)
+        else:
+            self._report("MF306", call.call, message, SAFE, edits)
+
+    def _alone(self, statement: ast.stmt) -> bool:
+        lines = self.context.lines
+        before = lines.line_text(statement.lineno)[: lines.char_column(statement.lineno, statement.col_offset)]
+        return not before.strip()
+
+    def _registers(self, facts: ClassFacts, method: ast.FunctionDef, statement: ast.stmt,
+                   top_level_only: bool = False) -> bool:
+        """Does the statement assign a module or parameter to self, or register one?"""
+        self_name = _self_name(method)
+        nodes = [statement] if top_level_only else list(ast.walk(statement))
+        values = self.context.values
+        for node in nodes:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name
+                       for t in targets):
+                    if values.kind(node.value, method, facts) in (Kind.MODULE, Kind.PARAMETER):
+                        return True
+            call = node.value if top_level_only and isinstance(node, ast.Expr) else node
+            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
+                    and call.func.attr in _REGISTERING_CALLS and isinstance(call.func.value, ast.Name)
+                    and call.func.value.id == self_name):
+                return True
+        return False
+
+
+def _required_parameters(function: ast.FunctionDef) -> list[str]:
+    args = function.args
+    positional = args.posonlyargs + args.args
+    without_default = positional[1: len(positional) - len(args.defaults)] if positional else []
+    keyword_only = [a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    return [a.arg for a in without_default + keyword_only]
+
+
+def init_findings(context: FileContext) -> list[Finding]:
+    return context.cached("inits", lambda: InitAnalysis(context).findings)
+
+
+def _findings_of(code: str):
+    return lambda context: [f for f in init_findings(context) if f.code == code]
+
+
+def _rule(code: str, name: str, summary: str, safety: str, default_enabled: bool = True) -> Rule:
+    return Rule(code=code, name=name, summary=summary, check=_findings_of(code), doc=__doc__,
+                default_enabled=default_enabled, safety=safety)
+
+
+EXPLICIT_BASE_INIT = _rule(
+    "MF301", "explicit-base-init", "nn.Module.__init__(self) / Base.__init__(self) -> super().__init__()",
+    "safe; a base of an explicit-init hierarchy in the run is fixed only with it (MF304)")
+SUPER_SKIPS_MODULE = _rule(
+    "MF302", "super-skips-module", "super(nn.Module, self).__init__() never runs nn.Module.__init__",
+    "safe when the class derives from nn.Module directly, else display-only")
+UNBOUND_SUPER = _rule("MF303", "unbound-super", "super(Cls).__init__() runs no init at all", "safe")
+EXPLICIT_INITS_MULTIPLE_INHERITANCE = _rule(
+    "MF304", "explicit-inits-multiple-inheritance",
+    "A.__init__(self); B.__init__(self) runs nn.Module.__init__ twice and drops submodules",
+    "safe when the whole hierarchy is in the run and no init takes arguments; else display-only")
+MISSING_SUPER_INIT = _rule(
+    "MF305", "missing-super-init", "__init__ never calls the base __init__",
+    "safe when the base __init__ needs no arguments, else display-only")
+LATE_SUPER_INIT = _rule(
+    "MF306", "late-super-init", "super().__init__() after a submodule is assigned",
+    "safe when the assignment is unconditional and the call's arguments are ready; unsafe if conditional")
+SUPER_WRONG_CLASS = _rule("MF307", "super-wrong-class", "super(Other, self) names another class",
+                          "display-only: the intended class is unclear")
+SUPER_WITH_ARGUMENTS = _rule("MF308", "super-with-arguments", "super(Cls, self) -> super() (style)",
+                             "safe; off by default (select it with --select MF308)", default_enabled=False)
+
+RULES = (EXPLICIT_BASE_INIT, SUPER_SKIPS_MODULE, UNBOUND_SUPER, EXPLICIT_INITS_MULTIPLE_INHERITANCE,
+         MISSING_SUPER_INIT, LATE_SUPER_INIT, SUPER_WRONG_CLASS, SUPER_WITH_ARGUMENTS)
