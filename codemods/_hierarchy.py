@@ -73,6 +73,7 @@ class FileSummary:
     module_name: str
     bindings: dict[str, str | None]  # a name at module level -> the qualified name it stands for
     classes: dict[str, list[str | None]] = field(default_factory=dict)  # class name -> base qualnames
+    star_imports: list[str] = field(default_factory=list)  # modules of `from m import *`
 
 
 class Hierarchy:
@@ -101,6 +102,12 @@ class Hierarchy:
         target = summary.bindings.get(name)
         if target and target != qualname:
             return self.resolve(target, _depth + 1)
+        for star in summary.star_imports:  # torch.nn: `from torch.nn.modules import *`
+            other = self._files.get(star)
+            if other is not None and (name in other.classes or name in other.bindings or other.star_imports):
+                found = self.resolve(f"{star}.{name}", _depth + 1)
+                if found is not None and self.in_run(found):
+                    return found
         return qualname
 
     def bases(self, qualname: str) -> list[str | None]:
@@ -132,6 +139,8 @@ class Hierarchy:
     def _mro(self, qualname: str, seen: tuple[str, ...]) -> list[str] | None:
         if qualname == NN_MODULE:
             return [NN_MODULE]
+        if self.is_approximated(qualname):
+            return [qualname, NN_MODULE]  # torch.nn's own classes inherit in a (near) single line
         if qualname in seen or not self.in_run(qualname):
             return None
         bases = self.bases(qualname)
@@ -156,6 +165,11 @@ class Hierarchy:
                 if sequence and sequence[0] == head:
                     del sequence[0]
         return result
+
+    def is_approximated(self, qualname: str) -> bool:
+        """A torch.nn class outside the run: its MRO is taken as [it, nn.Module], which is exact for
+        Module subclasses of torch.nn alone but not for where it sits among its siblings."""
+        return qualname != NN_MODULE and is_torch_nn_class(qualname) and not self.in_run(qualname)
 
     def in_run(self, qualname: str) -> bool:
         module, _, name = qualname.rpartition(".")
@@ -199,7 +213,12 @@ def summarize(tree: ast.Module, module_name: str, is_package: bool) -> FileSumma
 
     names = Names.from_tree(tree, module_name, is_package)
     classes = {}
+    stars = []
     for node in module_level_statements(tree):
         if isinstance(node, ast.ClassDef):
             classes[node.name] = [names.qualname(base) for base in node.bases]
-    return FileSummary(module_name=module_name, bindings=names.bindings, classes=classes)
+        elif isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
+            source = resolve_relative(module_name, is_package, node.level, node.module) if node.level else node.module
+            if source:
+                stars.append(source)
+    return FileSummary(module_name=module_name, bindings=names.bindings, classes=classes, star_imports=stars)

@@ -182,7 +182,7 @@ class InitAnalysis:
             if roots:
                 self._hierarchy_member(facts, roots[0])
             else:
-                self._explicit_single(explicit[0])
+                self._explicit_single(facts, explicit[0])
         if not calls and len(bases) == 1 and not self._initialised_elsewhere(facts):
             self._missing(facts, method, bases[0])
         single = [c for c in calls if c.kind in (SUPER, EXPLICIT)]
@@ -224,16 +224,37 @@ class InitAnalysis:
             else:
                 consequence = f"the lookup starts after {named} in the MRO, so {named}.__init__ itself is skipped"
             self._report("MF307", call.call, (
-                f"`super({named}, self)` inside {facts.node.name} names another class: {consequence} "
-                f"(a copy-paste error?); reported only"), DISPLAY)
+                f"`super({named}, self)` inside {facts.node.name} names another class: {consequence}; "
+                f"reported only (if that is deliberate, say so with `# noqa: MF307`)"), DISPLAY)
 
-    def _explicit_single(self, call: InitCall) -> None:
+    def _explicit_single(self, facts: ClassFacts, call: InitCall) -> None:
         edit = self._to_super(call.call)
         named = ast.unparse(call.target_node)
-        self._report("MF301", call.call, (
-            f"`{named}.__init__(self, ...)` calls the base init explicitly: under multiple inheritance "
-            "it runs nn.Module.__init__ again and drops registered submodules; use `super().__init__(...)`"),
-            SAFE, [edit])
+        message = (f"`{named}.__init__(self, ...)` calls the base init explicitly: under multiple inheritance "
+                   "it runs nn.Module.__init__ again and drops registered submodules; use `super().__init__(...)`")
+        applicability, reason = self._super_reaches(facts.qualname, call.target)
+        if applicability is UNSAFE:
+            message += f" (unsafe fix: {reason})"
+        elif applicability is DISPLAY:
+            message += f"; not fixed automatically: {reason}"
+        self._report("MF301", call.call, message, applicability, [edit])
+
+    def _super_reaches(self, qualname: str, base: str) -> tuple[Applicability, str]:
+        """Does ``super()`` in the class reach ``base`` in every subclass of the run, as the explicit call does?"""
+        hierarchy = self.context.hierarchy
+        unsure = None
+        for descendant in sorted(hierarchy.descendants_in_run(qualname)):
+            mro = hierarchy.mro(descendant)
+            name = descendant.rsplit(".", 1)[-1]
+            if mro is None or qualname not in mro or (
+                    len(hierarchy.bases(descendant)) > 1 and any(hierarchy.is_approximated(k) for k in mro)):
+                unsure = unsure or f"subclass {name} has bases modfix cannot see, so super() might reach another class"
+                continue
+            following = mro[mro.index(qualname) + 1]
+            if following != base:
+                return DISPLAY, (f"in subclass {name}, super() would reach {following.rsplit('.', 1)[-1]}.__init__ "
+                                 f"instead of {base.rsplit('.', 1)[-1]}.__init__")
+        return (UNSAFE, unsure) if unsure else (SAFE, "")
 
     def _to_super(self, call: ast.Call) -> Edit:
         """``X.__init__(self, a, b=1)`` -> ``super().__init__(a, b=1)``, keeping the arguments' text."""
@@ -355,12 +376,26 @@ class InitAnalysis:
     # -- MF305: no base init at all
 
     def _initialised_elsewhere(self, facts: ClassFacts) -> bool:
-        """A helper called from __init__ that initialises the base (``self._setup()``)."""
-        for name in facts.init_methods - {"__init__"}:
+        """Could __init__ reach a base init some other way: any ``__init__`` call (even a wrong one),
+        any ``super()``, or a call of an inherited method on self (``super()._init(...)``,
+        ``self._setup()`` defined in a base)?"""
+        for name in facts.init_methods:
             method = facts.methods.get(name)
+            self_name = _self_name(method) if method else None
             for node in _nodes_outside_nested_scopes(method) if method else ():
                 if isinstance(node, ast.Attribute) and node.attr == "__init__":
                     return True
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
+                    return True
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id == self_name
+                        and node.func.attr not in facts.methods and not node.func.attr.startswith("register_")
+                        and node.func.attr != "add_module"):
+                    return True
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args
+                        and isinstance(node.args[0], ast.Name) and node.args[0].id == self_name
+                        and self._is_module(self.context.names.qualname(node.func.value))):
+                    return True  # Base.setup(self, ...)
         return False
 
     def _missing(self, facts: ClassFacts, method: ast.FunctionDef, base: str | None) -> None:
