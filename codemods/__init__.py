@@ -11,12 +11,13 @@ from ._engine import FileResult, Options, RunReport, run
 from ._rule import Applicability, Edit, Finding, Fix, Rule
 from .use_module_dict import USE_MODULE_DICT, USE_PARAMETER_DICT
 from .use_module_list import USE_MODULE_LIST, USE_PARAMETER_LIST
+from .register_tensors import RULES as TENSOR_RULES
 from .use_super_init import RULES as SUPER_INIT_RULES
 
 __version__ = "0.1.0"
 
 RULES: tuple[Rule, ...] = (
-    USE_MODULE_LIST, USE_MODULE_DICT, USE_PARAMETER_LIST, USE_PARAMETER_DICT, *SUPER_INIT_RULES,
+    USE_MODULE_LIST, USE_MODULE_DICT, USE_PARAMETER_LIST, USE_PARAMETER_DICT, *TENSOR_RULES, *SUPER_INIT_RULES,
 )
 
 

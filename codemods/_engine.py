@@ -340,7 +340,8 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
             result.error = FileError(item.path, f"internal error: {exc}", internal=True)
             continue
         except RecursionError:
-            result.error = FileError(item.path, "too deeply nested to analyse", internal=False)
+            result.error = FileError(item.path, "internal error: recursion limit reached while analysing",
+                                     internal=True)
             continue
         except Exception as exc:  # a bug in modfix must not lose the rest of the run
             detail = traceback.format_exception_only(type(exc), exc)[-1].strip()

@@ -453,6 +453,7 @@ class Values:
         self.classes = classes
         self._returns: dict[ast.AST, Kind] = {}
         self._locals: dict[ast.AST, dict[str, list[ast.AST]]] = {}
+        self._resolving: set[tuple[int, str]] = set()
 
     def is_module_class(self, qualname: str | None) -> bool:
         return qualname is not None and (is_torch_nn_class(qualname) or self.hierarchy.is_module(qualname))
@@ -570,14 +571,18 @@ class Values:
         if function is None:
             return Kind.UNKNOWN
         sites = self.local_bindings(function).get(name)
-        if not sites:
-            return Kind.UNKNOWN
+        if not sites or (id(function), name) in self._resolving:
+            return Kind.UNKNOWN  # `x = x if c else y` refers to itself: nothing to learn there
         kinds = set()
-        for site in sites:
-            if isinstance(site, ast.Assign) and len(site.targets) == 1 and isinstance(site.targets[0], ast.Name):
-                kinds.add(self.kind(site.value, function, owner))
-            else:
-                return Kind.UNKNOWN
+        self._resolving.add((id(function), name))
+        try:
+            for site in sites:
+                if isinstance(site, ast.Assign) and len(site.targets) == 1 and isinstance(site.targets[0], ast.Name):
+                    kinds.add(self.kind(site.value, function, owner))
+                else:
+                    return Kind.UNKNOWN
+        finally:
+            self._resolving.discard((id(function), name))
         if len(kinds) != 1:
             return Kind.UNKNOWN
         kind = kinds.pop()

@@ -173,8 +173,10 @@ class InitAnalysis:
             elif call.kind == SUPER_TWO:
                 self._super_two(facts, call, bases)
         explicit = [c for c in calls if c.kind == EXPLICIT]
-        module_targets = [c for c in explicit if self._is_module(c.target)]
-        if len(bases) >= 2 and len({c.target for c in module_targets}) >= 2:
+        module_targets = {c.target for c in explicit if self._is_module(c.target)}
+        unknown_targets = {c.target for c in explicit if not self._is_module(c.target)
+                           and not (c.target and self.context.hierarchy.in_run(c.target))}
+        if len(bases) >= 2 and module_targets and len(module_targets | unknown_targets) >= 2:
             self._hierarchy_member(facts, facts.qualname)
             return
         if len(bases) == 1 and len(explicit) == 1 and explicit[0].target == bases[0] and self._is_module(bases[0]):
@@ -229,8 +231,9 @@ class InitAnalysis:
 
     def _explicit_single(self, facts: ClassFacts, call: InitCall) -> None:
         edit = self._to_super(call.call)
-        named = ast.unparse(call.target_node)
-        message = (f"`{named}.__init__(self, ...)` calls the base init explicitly: under multiple inheritance "
+        shown = ast.unparse(call.call)
+        shown = shown if len(shown) <= 60 else f"{ast.unparse(call.target_node)}.__init__(self, ...)"
+        message = (f"`{shown}` calls the base init explicitly: under multiple inheritance "
                    "it runs nn.Module.__init__ again and drops registered submodules; use `super().__init__(...)`")
         applicability, reason = self._super_reaches(facts.qualname, call.target)
         if applicability is UNSAFE:
@@ -246,15 +249,30 @@ class InitAnalysis:
         for descendant in sorted(hierarchy.descendants_in_run(qualname)):
             mro = hierarchy.mro(descendant)
             name = descendant.rsplit(".", 1)[-1]
-            if mro is None or qualname not in mro or (
-                    len(hierarchy.bases(descendant)) > 1 and any(hierarchy.is_approximated(k) for k in mro)):
+            if self._calls_several_bases(descendant):
+                return DISPLAY, (f"it is a base of {name}, which initialises several bases explicitly; rewriting "
+                                 f"{qualname.rsplit('.', 1)[-1]} alone could make {name} raise")
+            if mro is None or qualname not in mro:
                 unsure = unsure or f"subclass {name} has bases modfix cannot see, so super() might reach another class"
                 continue
             following = mro[mro.index(qualname) + 1]
             if following != base:
+                # exact even when torch.nn classes stand in for their own MRO: none of them is an
+                # ancestor of this class, so the one after it is another class whatever they inherit
                 return DISPLAY, (f"in subclass {name}, super() would reach {following.rsplit('.', 1)[-1]}.__init__ "
                                  f"instead of {base.rsplit('.', 1)[-1]}.__init__")
+            if len(hierarchy.bases(descendant)) > 1 and any(hierarchy.is_approximated(k) for k in mro):
+                unsure = unsure or f"subclass {name} has bases modfix cannot see, so super() might reach another class"
         return (UNSAFE, unsure) if unsure else (SAFE, "")
+
+    def _calls_several_bases(self, qualname: str) -> bool:
+        found = self.context.run.class_context(qualname)
+        if found is None:
+            return False
+        other_context, other = found
+        targets = {c.target_node and ast.unparse(c.target_node) for c in self.init_calls(other_context, other)
+                   if c.kind == EXPLICIT}
+        return len(self.bases(other_context, other)) >= 2 and len(targets) >= 2
 
     def _to_super(self, call: ast.Call) -> Edit:
         """``X.__init__(self, a, b=1)`` -> ``super().__init__(a, b=1)``, keeping the arguments' text."""
@@ -309,7 +327,7 @@ class InitAnalysis:
                 continue
             member_found = self.context.run.class_context(member)
             if member_found is None:
-                return DISPLAY, f"{member.rsplit('.', 1)[-1]} is not a Module class of the run"
+                return DISPLAY, f"{member.rsplit('.', 1)[-1]} is outside the run, so the cooperative chain cannot be checked"
             member_context, member_facts = member_found
             init = member_facts.methods.get("__init__")
             if init is None:

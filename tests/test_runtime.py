@@ -11,6 +11,7 @@ import importlib.util
 import itertools
 import sys
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -107,9 +108,12 @@ def test_rewrite_registers_everything_and_computes_the_same(case: Case, unsafe: 
     source = read(case.input)
     result = fix_source(source, unsafe_fixes=unsafe)
     assert result.fixed is not None, "the fixture expects a rewrite"
-    before_model, before = _build_and_run(_load(source, tmp_path, "before"))
     after_model, after = _build_and_run(_load(result.fixed, tmp_path, "after"))
     assert registration_problems(after_model) == []
+    try:
+        before_model, before = _build_and_run(_load(source, tmp_path, "before"))
+    except Exception:
+        return  # the bug made the original unusable (no base init, a dropped submodule): nothing to compare
     if before is not None and not _outputs_equal(before, after):
         # model.eval() now reaches the BatchNorm/Dropout layers it missed: that is the fix. In
         # training mode, where both versions run those layers alike, the outputs must agree.
@@ -136,5 +140,7 @@ def _untouched_cases():
 
 @pytest.mark.parametrize("case", list(_untouched_cases()))
 def test_untouched_fixture_builds(case: Case, tmp_path) -> None:
-    """Cases left alone are real code: they import and build (a fixture that cannot run proves nothing)."""
-    _build_and_run(_load(read(case.input), tmp_path, "case"))
+    """Cases left alone are real code: they import, and correct ones (ok_) build and run."""
+    module = _load(read(case.input), tmp_path, "case")
+    if Path(case.input).name.startswith("ok_"):
+        _build_and_run(module)
