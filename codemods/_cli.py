@@ -166,7 +166,7 @@ def _print_diff(result: FileResult, use_color: bool) -> None:
 
 def _print_apply_summary(report: RunReport, changed: list[FileResult], options: Options, diff: bool) -> None:
     applied = sum(len(r.applied) for r in changed)
-    left = [(r, f) for r in report.files for f in r.findings if f not in r.applied or r not in changed]
+    left = [(r, f) for r in report.files for f in (r.remaining if r in changed else r.findings)]
     verb = "would change" if diff else "changed"
     click.echo(
         f"modfix: scanned {_plural(len(report.files), 'file')}, {verb} {_plural(len(changed), 'file')}, "

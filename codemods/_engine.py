@@ -37,6 +37,7 @@ class FileResult:
     path: str
     findings: list[Finding] = field(default_factory=list)
     applied: list[Finding] = field(default_factory=list)  # the findings whose fix was applied
+    remaining: list[Finding] = field(default_factory=list)  # what the fixed text still has
     original: str | None = None
     fixed: str | None = None  # the rewritten text, when a fix applied
     error: FileError | None = None
@@ -267,6 +268,36 @@ class RewriteError(Exception):
     pass
 
 
+MAX_FIX_ROUNDS = 5
+
+
+def fix_until_stable(the_run: Run, item: ParsedFile, rules: Sequence[Rule],
+                     options: Options) -> tuple[list[Finding], str | None, list[Finding], list[Finding]]:
+    """Analyse and fix, then analyse the result again, until nothing more applies (as Ruff does).
+
+    One fix can enable another (super().__init__() moved up lets a tensor above it be registered),
+    and `apply` must leave a file a second `apply` does not change. Returns the findings of the first
+    analysis, the final text (None if unchanged), every finding whose fix was applied, and the
+    findings the final text still has."""
+    context = the_run.context(item)
+    first = analyse(context, rules, options)
+    current, applied = fix_text(context, first, options)
+    remaining = [f for f in first if f not in applied]
+    for _ in range(MAX_FIX_ROUNDS - 1):
+        if current is None:
+            break
+        again = ParsedFile(item.path, Source(current, item.source.encoding, item.source.newline),
+                           ast.parse(current), item.module_name, item.is_package, item.summary)
+        context = FileContext(again, the_run)
+        findings = analyse(context, rules, options)
+        more, more_applied = fix_text(context, findings, options)
+        remaining = [f for f in findings if f not in more_applied]
+        if more is None:
+            break
+        current, applied = more, applied + more_applied
+    return first, current, applied, remaining
+
+
 def _syntax_error(path: str, exc: SyntaxError) -> FileError:
     return FileError(path, f"cannot parse: {exc.msg}", exc.lineno)
 
@@ -333,9 +364,8 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
     the_run = Run([p for p, _, _ in parsed])
     for item, result, data in parsed:
         try:
-            context = the_run.context(item)
-            result.findings = analyse(context, rules, options)
-            result.fixed, result.applied = fix_text(context, result.findings, options)
+            result.findings, result.fixed, result.applied, result.remaining = fix_until_stable(
+                the_run, item, rules, options)
         except RewriteError as exc:
             result.error = FileError(item.path, f"internal error: {exc}", internal=True)
             continue
