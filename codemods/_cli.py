@@ -9,43 +9,110 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+import time
 import traceback
+from dataclasses import dataclass
 from typing import Sequence
 
 import click
 
 from . import RULES, __version__, rule_by_code
-from ._engine import FileResult, Options, RunReport, run
+from ._config import Config, ConfigError, check_code, expand, find_config, load_config
+from ._engine import FileResult, Options, RunReport, add_noqa_comments, run
+from ._output import FORMATS, render
 from ._rule import Applicability, Finding
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _options(unsafe_fixes: bool, select: str | None) -> Options:
-    if select is None:
-        return Options(unsafe_fixes=unsafe_fixes)
-    codes = set()
-    for part in select.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if part.upper() == "ALL":
-            codes |= {r.code for r in RULES}
-            continue
-        matched = {r.code for r in RULES if r.code.startswith(part.upper()) or r.name == part}
-        if not matched:
-            raise click.BadParameter(f"unknown rule code or name {part!r} (see `modfix rules`)", param_hint="--select")
-        codes |= matched
-    return Options(unsafe_fixes=unsafe_fixes, select=frozenset(codes))
+@dataclass
+class Settings:
+    options: Options
+    exclude: list[str]
+
+
+def _split(values: Sequence[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _settings(paths: Sequence[str], config_file: str | None, select: Sequence[str], extend_select: Sequence[str],
+              ignore: Sequence[str], unsafe_fixes: bool | None, exclude: Sequence[str],
+              extend_exclude: Sequence[str]) -> Settings:
+    """The configuration file, overridden by the command line."""
+    try:
+        if config_file:
+            config = load_config(config_file, RULES)
+        else:
+            first = next((p for p in paths if p != "-"), ".")
+            found = find_config(first)
+            config = load_config(found, RULES) if found else Config()
+        for option, values in (("--select", select), ("--extend-select", extend_select), ("--ignore", ignore)):
+            for value in _split(values):
+                check_code(value, RULES, option)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    chosen = _split(select) if select else config.select
+    codes = None
+    if chosen is not None or config.extend_select or extend_select:
+        base = expand(chosen, RULES) if chosen is not None else {r.code for r in RULES if r.default_enabled}
+        codes = frozenset(base | expand(config.extend_select + _split(extend_select), RULES))
+    options = Options(
+        unsafe_fixes=unsafe_fixes if unsafe_fixes is not None else bool(config.unsafe_fixes),
+        select=codes,
+        # as in Ruff, --select on the command line replaces the configured selection, ignores included
+        ignore=frozenset(expand(([] if select else config.ignore) + _split(ignore), RULES)),
+        per_file_ignores=tuple((p, frozenset(expand(c, RULES))) for p, c in config.per_file_ignores.items()),
+        config_root=config.root,
+        module_factories=frozenset(config.module_factories),
+    )
+    return Settings(options, config.exclude + config.extend_exclude + list(exclude) + list(extend_exclude))
 
 
 def _read_stdin() -> bytes:
     return sys.stdin.buffer.read()
 
 
-def _run(paths: Sequence[str], options: Options, write: bool, stdin_filename: str | None) -> RunReport:
-    return run(list(paths), RULES, options, write=write, read_stdin=_read_stdin,
-               stdin_path=stdin_filename or "-")
+def _run(paths: Sequence[str], settings: Settings, write: bool, stdin_filename: str | None,
+         quiet: bool = False) -> RunReport:
+    progress = None if quiet else ProgressBar.for_stderr()
+    try:
+        return run(list(paths), RULES, settings.options, write=write, read_stdin=_read_stdin,
+                   stdin_path=stdin_filename or "-", exclude=settings.exclude,
+                   progress=progress.update if progress else None)
+    finally:
+        if progress:
+            progress.close()
+
+
+class ProgressBar:
+    """Files done / total and the current file, on a terminal's stderr only, after a moment."""
+
+    DELAY = 0.5
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = False
+
+    @classmethod
+    def for_stderr(cls) -> "ProgressBar | None":
+        if not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("PRE_COMMIT") or os.environ.get("TERM") == "dumb":
+            return None
+        return cls()
+
+    def update(self, done: int, total: int, path: str) -> None:
+        if time.monotonic() - self.started < self.DELAY or total < 2:
+            return
+        width = 24
+        filled = width * done // total
+        name = path if len(path) <= 40 else "..." + path[-37:]
+        sys.stderr.write(f"\r\x1b[2K[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\x1b[2K")
+            sys.stderr.flush()
 
 
 def _report_errors(report: RunReport) -> bool:
@@ -72,9 +139,18 @@ def _plural(count: int, word: str) -> str:
 
 
 shared_options = [
-    click.option("--unsafe-fixes", is_flag=True, help="Also apply (or mark) fixes whose intent is uncertain."),
-    click.option("--select", metavar="CODES", help="Comma-separated rule codes or prefixes to run (default: all)."),
+    click.option("--config", "config_file", metavar="FILE", type=click.Path(dir_okay=False),
+                 help="A pyproject.toml (or TOML file) to read instead of the nearest [tool.modfix]."),
+    click.option("--unsafe-fixes/--no-unsafe-fixes", default=None,
+                 help="Also apply (or mark) fixes whose intent is uncertain."),
+    click.option("--select", multiple=True, metavar="CODES", help="Rule codes, prefixes or names to run (replaces the configured set)."),
+    click.option("--extend-select", multiple=True, metavar="CODES", help="Rules to run in addition."),
+    click.option("--ignore", multiple=True, metavar="CODES", help="Rules not to run."),
+    click.option("--exclude", multiple=True, metavar="GLOB", help="Skip matching files and folders while walking."),
+    click.option("--extend-exclude", multiple=True, metavar="GLOB", help="Like --exclude, added to the configured list."),
     click.option("--stdin-filename", metavar="PATH", help="The name to report for `-` (standard input)."),
+    click.option("-q", "--quiet", is_flag=True, help="Print findings (or the diff) only: no summary, no progress."),
+    click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings or changes (errors still exit 2)."),
     click.argument("paths", nargs=-1, required=True, type=click.Path()),
 ]
 
@@ -91,40 +167,74 @@ def cli() -> None:
     """Find and fix PyTorch nn.Module registration bugs (static analysis; never runs your code)."""
 
 
+def _exit(report_had_errors: bool, found: bool, exit_zero: bool) -> None:
+    sys.exit(EXIT_ERROR if report_had_errors else EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN)
+
+
 @cli.command()
+@click.option("--output-format", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="How to print findings: text, json, github (workflow annotations) or sarif.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments that suppress the current findings.")
 @_with_shared
-def check(unsafe_fixes: bool, select: str | None, stdin_filename: str | None, paths: tuple[str, ...]) -> None:
+def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str | None, unsafe_fixes: bool | None,
+          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
+          extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool,
+          paths: tuple[str, ...]) -> None:
     """Report findings as PATH:LINE:COL: CODE message; [*] marks what `apply` would fix."""
-    options = _options(unsafe_fixes, select)
-    report = _run(paths, options, write=False, stdin_filename=stdin_filename)
-    count = fixable = hidden = 0
-    for result in report.files:
-        for finding in result.findings:
-            click.echo(_finding_line(result.path, finding, options))
-            count += 1
-            fixable += options.applies(finding)
-            hidden += finding.fixable and finding.applicability is Applicability.UNSAFE and not options.unsafe_fixes
+    settings = _settings(paths, config_file, select, extend_select, ignore, unsafe_fixes, exclude, extend_exclude)
+    options = settings.options
+    report = _run(paths, settings, write=False, stdin_filename=stdin_filename, quiet=quiet)
+    findings = [(r, f) for r in report.files for f in r.findings]
+    if add_noqa:
+        added, failures = add_noqa_comments(report)
+        report.errors.extend(failures)
+        had_errors = _report_errors(report)
+        if not quiet:
+            click.echo(f"Added {_plural(added, 'noqa directive')}.", err=True)
+        _exit(had_errors, False, exit_zero)
+    if statistics:
+        counts: dict[str, int] = {}
+        for _, finding in findings:
+            counts[finding.code] = counts.get(finding.code, 0) + 1
+        for code in sorted(counts):
+            rule = rule_by_code(code)
+            fixable = sum(1 for _, f in findings if f.code == code and options.applies(f))
+            click.echo(f"{counts[code]:>6}  {code}  {rule.name if rule else ''}"
+                       + (f"  ({fixable} fixable)" if fixable else ""))
+    else:
+        click.echo(render(output_format, report, options, tool_version=__version__), nl=False)
     had_errors = _report_errors(report)
-    if count:
-        summary = f"Found {_plural(count, 'finding')}"
+    if findings and not quiet and output_format == "text":
+        fixable = sum(1 for _, f in findings if options.applies(f))
+        hidden = sum(1 for _, f in findings
+                     if f.fixable and f.applicability is Applicability.UNSAFE and not options.unsafe_fixes)
+        summary = f"Found {_plural(len(findings), 'finding')}"
         if fixable:
             summary += f"; [*] {fixable} fixable with `modfix apply`"
         if hidden:
             summary += f"; {hidden} more with `modfix apply --unsafe-fixes`"
         click.echo(summary + ".", err=True)
-    sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if count else EXIT_CLEAN)
+    _exit(had_errors, bool(findings), exit_zero)
 
 
 @cli.command()
 @click.option("--diff", is_flag=True, help="Print a unified diff of the changes instead of writing them.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
               help="Colour the diff.")
+@click.option("--output-format", type=click.Choice(FORMATS), default=None,
+              help="With --diff: print the fixes as json/github/sarif instead of a diff.")
 @_with_shared
-def apply(diff: bool, color: str, unsafe_fixes: bool, select: str | None, stdin_filename: str | None,
+def apply(diff: bool, color: str, output_format: str | None, config_file: str | None, unsafe_fixes: bool | None,
+          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
+          extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool,
           paths: tuple[str, ...]) -> None:
     """Rewrite files in place (`-` reads standard input and writes the result to standard output)."""
-    options = _options(unsafe_fixes, select)
-    report = _run(paths, options, write=not diff, stdin_filename=stdin_filename)
+    if output_format and not diff:
+        raise click.UsageError("--output-format goes with --diff (apply writes files; check prints findings)")
+    settings = _settings(paths, config_file, select, extend_select, ignore, unsafe_fixes, exclude, extend_exclude)
+    options = settings.options
+    report = _run(paths, settings, write=not diff, stdin_filename=stdin_filename, quiet=quiet)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty())
     changed = []
     for result in report.files:
@@ -134,13 +244,16 @@ def apply(diff: bool, color: str, unsafe_fixes: bool, select: str | None, stdin_
             sys.stdout.flush()
             sys.stdout.buffer.write(result.output_bytes() or b"")
             sys.stdout.buffer.flush()
-        elif diff and result.changed:
+        elif diff and result.changed and output_format in (None, "text"):
             _print_diff(result, use_color)
         if result.changed and (result.written or diff or result.from_stdin):
             changed.append(result)
+    if diff and output_format not in (None, "text"):
+        click.echo(render(output_format, report, options, tool_version=__version__), nl=False)
     had_errors = _report_errors(report)
-    _print_apply_summary(report, changed, options, diff)
-    sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if changed else EXIT_CLEAN)
+    if not quiet:
+        _print_apply_summary(report, changed, options, diff)
+    _exit(had_errors, bool(changed), exit_zero)
 
 
 def _diff_name(side: str, path: str) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import ast
 import gc
 import os
+import re
 import traceback
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -18,6 +20,7 @@ from . import _rewrite
 from ._facts import (
     ClassFacts, Names, Values, all_statements, class_qualname, collect_class_facts, module_level_statements,
 )
+from ._config import matches, read_suppressions
 from ._files import FileChangedError, discover, write_atomic
 from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
 from ._rule import Applicability, Edit, Finding, Fix, Rule
@@ -71,11 +74,19 @@ class RunReport:
 class Options:
     unsafe_fixes: bool = False
     select: frozenset[str] | None = None  # rule codes; None = the rules enabled by default
+    ignore: frozenset[str] = frozenset()
+    per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()  # (glob, codes), relative to config_root
+    config_root: Path | None = None
+    module_factories: frozenset[str] = frozenset()  # qualified names of callables that return modules
 
-    def enabled(self, rules: Sequence[Rule]) -> list[Rule]:
-        if self.select is None:
-            return [r for r in rules if r.default_enabled]
-        return [r for r in rules if r.code in self.select]
+    def enabled(self, rules: Sequence[Rule], path: str | None = None) -> list[Rule]:
+        chosen = [r for r in rules if (r.default_enabled if self.select is None else r.code in self.select)]
+        ignored = set(self.ignore)
+        if path is not None and path != "-":
+            for pattern, codes in self.per_file_ignores:
+                if matches(pattern, path, self.config_root or Path.cwd()):
+                    ignored |= codes
+        return [r for r in chosen if r.code not in ignored]
 
     def applies(self, finding: Finding) -> bool:
         if not finding.fixable:
@@ -98,8 +109,9 @@ class ParsedFile:
 class Run:
     """The files of one run, so that a class's facts can be looked up across files."""
 
-    def __init__(self, parsed: list[ParsedFile]):
+    def __init__(self, parsed: list[ParsedFile], module_factories: frozenset[str] = frozenset()):
         self.parsed = parsed
+        self.module_factories = module_factories
         self.hierarchy = Hierarchy([p.summary for p in parsed])
         self._by_module = {p.module_name: p for p in parsed}
         self._contexts: dict[str, FileContext] = {}
@@ -181,7 +193,8 @@ class FileContext:
                 if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
             }
             classes = {facts.node: facts for facts in self.module_classes}
-            self._values = Values(self.names, self.hierarchy, self.parsed.module_name, functions, classes)
+            self._values = Values(self.names, self.hierarchy, self.parsed.module_name, functions, classes,
+                                  self.run.module_factories)
         return self._values
 
     def family(self, facts: ClassFacts) -> list[ClassFacts]:
@@ -239,11 +252,16 @@ def parse_file(path: str, data: bytes, from_stdin: bool = False) -> ParsedFile:
 
 
 def analyse(context: FileContext, rules: Sequence[Rule], options: Options) -> list[Finding]:
-    if not context.module_classes:
+    """The file's findings from the enabled rules, less those its comments suppress."""
+    enabled = options.enabled(rules, context.path)
+    if not enabled or not context.module_classes:
         return []
     findings: list[Finding] = []
-    for rule in options.enabled(rules):
+    for rule in enabled:
         findings.extend(rule.check(context))
+    if findings:
+        suppressed = read_suppressions(context.text)
+        findings = [f for f in findings if not suppressed.covers(f.code, f.line, f.end_line)]
     findings.sort(key=lambda f: (f.line, f.column, f.code))
     return findings
 
@@ -304,7 +322,7 @@ def _syntax_error(path: str, exc: SyntaxError) -> FileError:
 
 def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write: bool,
         read_stdin: Callable[[], bytes] | None = None, stdin_path: str = "-",
-        exclude: Sequence[str] = ()) -> RunReport:
+        exclude: Sequence[str] = (), progress: Callable[[int, int, str], None] | None = None) -> RunReport:
     """Analyse (and with ``write``, fix) the files; ``-`` among the paths reads ``read_stdin()``."""
     # Thousands of live syntax trees make every cyclic collection walk millions of objects:
     # parsing a large tree took 3 times longer with the collector on. It runs once, at the end.
@@ -312,14 +330,15 @@ def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write:
     gc.disable()
     try:
         return _run(paths, rules, options, write=write, read_stdin=read_stdin, stdin_path=stdin_path,
-                    exclude=exclude)
+                    exclude=exclude, progress=progress)
     finally:
         if collecting:
             gc.enable()
 
 
 def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write: bool,
-         read_stdin: Callable[[], bytes] | None, stdin_path: str, exclude: Sequence[str]) -> RunReport:
+         read_stdin: Callable[[], bytes] | None, stdin_path: str, exclude: Sequence[str],
+         progress: Callable[[int, int, str], None] | None = None) -> RunReport:
     report = RunReport()
     discovered = discover([p for p in paths if p != "-"], exclude=exclude)
     report.errors.extend(FileError(e.path, e.message) for e in discovered.errors)
@@ -361,8 +380,10 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
         result.source = item.source
         parsed.append((item, result, data))
 
-    the_run = Run([p for p, _, _ in parsed])
-    for item, result, data in parsed:
+    the_run = Run([p for p, _, _ in parsed], options.module_factories)
+    for done, (item, result, data) in enumerate(parsed, 1):
+        if progress is not None:
+            progress(done, len(parsed), item.path)
         try:
             result.findings, result.fixed, result.applied, result.remaining = fix_until_stable(
                 the_run, item, rules, options)
@@ -386,3 +407,40 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
             except OSError as exc:
                 result.error = FileError(item.path, f"cannot write: {exc.strerror or exc}")
     return report
+
+
+def add_noqa_comments(report: RunReport) -> tuple[int, list[FileError]]:
+    """Append ``# noqa: CODE`` to each finding's first line (merging codes already there), so that a
+    large codebase can adopt modfix and fix its findings over time. Returns (comments added, errors)."""
+    added, errors = 0, []
+    for result in report.files:
+        if not result.findings or result.from_stdin or result.source is None:
+            continue
+        lines = result.original.splitlines(keepends=True)
+        codes_by_line: dict[int, list[str]] = {}
+        for finding in result.findings:
+            codes = codes_by_line.setdefault(finding.line, [])
+            if finding.code not in codes:
+                codes.append(finding.code)
+        for number, codes in codes_by_line.items():
+            line = lines[number - 1]
+            body = line.rstrip("\r\n")
+            ending = line[len(body):]
+            existing = re.search(r"#\s*noqa:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", body, re.IGNORECASE)
+            if existing:
+                merged = [c.strip() for c in re.split(r"[\s,]+", existing.group(1)) if c.strip()]
+                merged += [c for c in codes if c not in merged]
+                body = body[: existing.start()] + "# noqa: " + ", ".join(merged) + body[existing.end():]
+            else:
+                body += "  # noqa: " + ", ".join(codes)
+            lines[number - 1] = body + ending
+            added += len(codes)
+        text = "".join(lines)
+        try:
+            ast.parse(text)
+            write_atomic(result.path, result.source.encode(text), expected=result.data)
+        except SyntaxError:
+            errors.append(FileError(result.path, "cannot add noqa comments here (a finding starts inside a string)"))
+        except OSError as exc:
+            errors.append(FileError(result.path, f"cannot write: {exc}"))
+    return added, errors

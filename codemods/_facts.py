@@ -445,8 +445,9 @@ class Values:
 
     def __init__(self, names: Names, hierarchy: Hierarchy, module_name: str,
                  module_functions: dict[str, ast.FunctionDef],
-                 classes: dict[ast.ClassDef, ClassFacts]):
+                 classes: dict[ast.ClassDef, ClassFacts], module_factories: frozenset[str] = frozenset()):
         self.names = names
+        self.module_factories = module_factories
         self.hierarchy = hierarchy
         self.module_name = module_name
         self.module_functions = module_functions
@@ -506,7 +507,7 @@ class Values:
         if qualname in ("copy.deepcopy",) and call.args:
             inner = self.kind(call.args[0], function, owner, comprehension_names)
             return Kind.MODULE if inner in (Kind.MODULE, Kind.ALIAS) else Kind.UNKNOWN
-        if self.is_module_class(qualname):
+        if self.is_module_class(qualname) or (qualname is not None and qualname in self.module_factories):
             return Kind.MODULE
         if isinstance(func, ast.Attribute):
             if func.attr in _MODULE_PRESERVING_METHODS:

@@ -1,0 +1,162 @@
+"""[tool.modfix] configuration and suppression comments, through the public API and the CLI."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from codemods import RULES, fix_source
+from codemods._cli import cli
+from codemods._config import ConfigError, find_config, load_config, read_suppressions
+
+BUGGY = """\
+import torch.nn as nn
+
+
+class Tower(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = [nn.Linear(4, 4) for _ in range(2)]{comment}
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_config_is_found_walking_up_and_select_ignore_apply(tmp_path, monkeypatch):
+    write(tmp_path / "pyproject.toml", """
+        [tool.modfix]
+        ignore = ["MF101"]
+    """)
+    model = write(tmp_path / "src" / "pkg" / "model.py", BUGGY.format(comment=""))
+    assert find_config(model.parent) == tmp_path / "pyproject.toml"
+    result = run("check", str(model))
+    assert result.exit_code == 0, result.output
+    result = run("check", "--select", "MF101", str(model))  # the command line overrides the file
+    assert result.exit_code == 1 and "MF101" in result.stdout
+
+
+def test_per_file_ignores_are_relative_to_the_config(tmp_path):
+    write(tmp_path / "pyproject.toml", """
+        [tool.modfix]
+        per-file-ignores = { "legacy/*" = ["MF1"] }
+    """)
+    legacy = write(tmp_path / "legacy" / "old.py", BUGGY.format(comment=""))
+    fresh = write(tmp_path / "new" / "model.py", BUGGY.format(comment=""))
+    result = run("check", str(tmp_path))
+    assert result.exit_code == 1
+    assert str(fresh) in result.stdout and str(legacy) not in result.stdout
+
+
+@pytest.mark.parametrize("table, message", [
+    ('selct = ["MF101"]', "unknown key [tool.modfix] 'selct'"),
+    ('extend_select = ["MF308"]', "did you mean 'extend-select'"),
+    ('select = ["MF999"]', "unknown rule code 'MF999'"),
+    ('unsafe-fixes = "yes"', "unsafe-fixes must be true or false"),
+    ('per-file-ignores = { "x/*" = ["XX1"] }', "unknown rule code 'XX1'"),
+])
+def test_bad_configuration_is_a_clear_error(tmp_path, table, message):
+    write(tmp_path / "pyproject.toml", f"[tool.modfix]\n{table}\n")
+    model = write(tmp_path / "model.py", BUGGY.format(comment=""))
+    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        load_config(tmp_path / "pyproject.toml", RULES)
+    result = run("check", str(model))
+    assert result.exit_code == 2
+    assert message in result.output and "pyproject.toml" in result.output
+
+
+def test_unknown_code_on_the_command_line_is_a_usage_error(tmp_path):
+    model = write(tmp_path / "model.py", BUGGY.format(comment=""))
+    result = run("check", "--ignore", "MF9", str(model))
+    assert result.exit_code == 2 and "unknown rule code 'MF9'" in result.output
+
+
+def test_unsafe_fixes_from_config_and_no_unsafe_fixes_flag(tmp_path):
+    write(tmp_path / "pyproject.toml", "[tool.modfix]\nunsafe-fixes = true\n")
+    model = write(tmp_path / "model.py", """\
+        import torch.nn as nn
+
+
+        class Heads(nn.Module):
+            def __init__(self, names):
+                super().__init__()
+                self.heads = {}
+                for name in names:
+                    self.heads[name] = nn.Linear(2, 2)
+    """)
+    assert run("apply", "--no-unsafe-fixes", str(model)).exit_code == 0
+    assert run("apply", str(model)).exit_code == 1
+    assert "nn.ModuleDict()" in model.read_text()
+
+
+def test_module_factories_make_unknown_calls_modules(tmp_path):
+    write(tmp_path / "pyproject.toml", '[tool.modfix]\nmodule-factories = ["timm.create_model"]\n')
+    model = write(tmp_path / "model.py", """\
+        import timm
+        import torch.nn as nn
+
+
+        class Ensemble(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.members = [timm.create_model("resnet18") for _ in range(2)]
+    """)
+    assert run("check", "--select", "MF101", str(model)).exit_code == 1
+    assert run("check", "--config", str(tmp_path / "missing.toml"), str(model)).exit_code == 2
+    (tmp_path / "other.toml").write_text("[tool.modfix]\n")
+    # a TOML file named with --config is read as the table itself only for pyproject.toml
+    assert run("check", "--config", str(tmp_path / "pyproject.toml"), str(model)).exit_code == 1
+
+
+@pytest.mark.parametrize("comment, suppressed", [
+    ("  # noqa: MF101", True),
+    ("  # noqa", True),
+    ("  # noqa: MF102", False),
+    ("  # modfix: ignore[MF101]", True),
+    ("  # modfix: ignore", True),
+    ("  # NOQA:MF101,MF102", True),
+    ("  # unrelated", False),
+])
+def test_suppression_comments_hold_for_check_and_apply(comment, suppressed):
+    source = BUGGY.format(comment=comment)
+    result = fix_source(source)
+    assert bool(result.findings) is not suppressed
+    assert (result.fixed is None) is suppressed
+
+
+def test_skip_file_and_noqa_inside_strings():
+    assert not fix_source("# modfix: skip-file\n" + BUGGY.format(comment="")).findings
+    tricky = BUGGY.format(comment="") + 'TEXT = "# noqa: MF101"\n'
+    assert fix_source(tricky).findings
+    suppressions = read_suppressions('x = 1  # noqa: MF101\ny = "# modfix: skip-file"\n')
+    assert not suppressions.skip_file and suppressions.by_line == {1: {"MF101"}}
+
+
+def test_add_noqa_writes_suppressions_once(tmp_path):
+    model = write(tmp_path / "model.py", BUGGY.format(comment="  # keep"))
+    result = run("check", "--add-noqa", str(model))
+    assert result.exit_code == 0, result.output
+    assert "self.blocks = [nn.Linear(4, 4) for _ in range(2)]  # keep  # noqa: MF101" in model.read_text()
+    assert run("check", str(model)).exit_code == 0
+    before = model.read_text()
+    assert run("check", "--add-noqa", str(model)).exit_code == 0
+    assert model.read_text() == before
+
+
+def test_statistics_quiet_and_exit_zero(tmp_path):
+    model = write(tmp_path / "model.py", BUGGY.format(comment=""))
+    result = run("check", "--statistics", str(model))
+    assert result.exit_code == 1 and result.stdout.split() == ["1", "MF101", "use-module-list", "(1", "fixable)"]
+    result = run("check", "--exit-zero", "-q", str(model))
+    assert result.exit_code == 0 and result.stderr == ""
+    result = run("apply", "--diff", "--exit-zero", str(model))
+    assert result.exit_code == 0 and "nn.ModuleList" in result.stdout
