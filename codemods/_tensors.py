@@ -92,8 +92,11 @@ class Tensors:
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
             return self.info(expr.operand, function, _depth + 1)
         if isinstance(expr, ast.Compare) and len(expr.comparators) == 1:
-            if self.info(expr.left, function, _depth + 1) or self.info(expr.comparators[0], function, _depth + 1):
-                return TensorInfo("int", source="a comparison")
+            sides = [self.info(side, function, _depth + 1) for side in (expr.left, expr.comparators[0])]
+            known = [side for side in sides if side]
+            if known:
+                return TensorInfo("int", random=any(side.random for side in known),
+                                  structured=all(side.structured for side in known), source="a comparison")
             return None
         if isinstance(expr, ast.Name) and function is not None:
             sites = self._locals_of(function).get(expr.id, [])
@@ -138,7 +141,8 @@ class Tensors:
                 return TensorInfo(dtype or guessed, structured=structured, requires_grad=requires_grad,
                                   source=f"torch.{name}")
             if name in TENSOR_FUNCTIONS:
-                inner = [self.info(a, function, depth + 1) for a in call.args]
+                arguments = [e for a in call.args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
+                inner = [self.info(a, function, depth + 1) for a in arguments]
                 known = [i for i in inner if i]
                 if not known:
                     return None

@@ -56,7 +56,7 @@ import re
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, parent_of
 from ._rule import Applicability, Edit, Finding, Rule
-from ._tensors import Tensors, TensorInfo
+from ._tensors import FLOAT_DTYPES, INTEGER_DTYPES, Tensors, TensorInfo
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
 PARAMETER, BUFFER, PERSISTENT_BUFFER = "parameter", "buffer", "persistent buffer"
@@ -178,7 +178,12 @@ class TensorAnalysis:
         if any(i.requires_grad for i in infos):
             return PARAMETER, SAFE, f"it asks for gradients ({source} with requires_grad)"
         for use in init_uses:
-            callee = names.qualname(use.call.func) if use.call is not None and use.kind == "arg" else None
+            call = use.call if use.kind == "arg" else None
+            if use.kind == "attribute" and use.detail == "data" and isinstance(parent_of(parent_of(use.node)), ast.Call):
+                call = parent_of(parent_of(use.node))  # nn.init.xavier_uniform_(self.W.data)
+                if parent_of(use.node) not in call.args:
+                    call = None
+            callee = names.qualname(call.func) if call is not None else None
             if callee and callee.startswith(("torch.nn.init.", "torch.nn.modules.init.")):
                 return PARAMETER, SAFE, f"it is initialised with {callee.replace('torch.nn.', 'nn.')}()"
             if use.kind == "method" and use.detail == "requires_grad_":
@@ -190,6 +195,10 @@ class TensorAnalysis:
         if all(i.dtype == "int" for i in infos):
             if any(i.random for i in infos):
                 return PERSISTENT_BUFFER, SAFE, f"an integer tensor ({source}) cannot be learned; its random values must be saved"
+            updated = next((u for u in later_uses if _updates_state(u)), None)
+            if updated is not None:
+                return PERSISTENT_BUFFER, SAFE, (f"an integer tensor ({source}) cannot be learned, and "
+                                                 f"{updated.method.name}() updates it (line {updated.node.lineno}): state to save")
             return BUFFER, SAFE, f"an integer or bool tensor ({source}) cannot be learned, and __init__ recreates it"
         # 3. state updated outside __init__
         for use in later_uses:
@@ -232,8 +241,9 @@ class TensorAnalysis:
             if len(sites) != 1 or not isinstance(sites[0], ast.Assign):
                 return False
             value = sites[0].value
-        return any(isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
-                   for n in ast.walk(value)) and isinstance(value, (ast.BinOp, ast.Call))
+        return isinstance(value, (ast.BinOp, ast.Call)) and any(
+            isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
+            for n in _value_references(value, self.context.names))
 
     def _init_calls_on_local(self, assignment: Assignment) -> list[str]:
         """``w = torch.empty(...); nn.init.xavier_uniform_(w); self.w = w``"""
@@ -374,14 +384,42 @@ class TensorAnalysis:
         context = self.context
         _, parameter_end = context.span(outer)
         _, value_end = context.span(value)
-        _, tensor_end = context.span(outer.args[0])
+        tensor = outer.args[0]
+        tensor_start, tensor_end = context.span(tensor)
         chain = context.text[parameter_end:value_end]
         edits = [Edit(tensor_end, tensor_end, chain), Edit(parameter_end, value_end, "")]
+        if not isinstance(tensor, (ast.Call, ast.Name, ast.Attribute, ast.Subscript)):
+            # `randn(n) * 0.02` must become `(randn(n) * 0.02).to(device)`, not `... * 0.02.to(device)`
+            edits = [Edit(tensor_start, tensor_start, "("), Edit(tensor_end, tensor_end, ")" + chain),
+                     Edit(parameter_end, value_end, "")]
         self.findings.append(context.finding(
             "MF202", value,
             f"`nn.Parameter(...){chain}` returns a plain tensor: `self.{assignment.attr}` is not registered, not "
             f"trained and not saved; convert the tensor inside the Parameter; the fix adds state_dict key {assignment.attr}",
             SAFE, edits=edits, added_keys=(assignment.attr,)))
+
+
+_SHAPE_ONLY_ATTRIBUTES = frozenset({"shape", "dtype", "device", "size", "ndim", "numel", "dim", "new_zeros",
+                                    "new_ones", "new_empty", "new_full", "new_tensor"})
+
+
+def _value_references(value: ast.expr, names) -> list[ast.AST]:
+    """The nodes whose values flow into ``value``: not those only read for their shape, dtype or
+    device (``torch.randn_like(self.w)``, ``self.w.shape``)."""
+    found, stack = [], [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            callee = names.qualname(node.func) or ""
+            if callee.endswith("_like") or (isinstance(node.func, ast.Attribute) and node.func.attr in _SHAPE_ONLY_ATTRIBUTES):
+                stack.extend(node.args[1:] if callee.endswith("_like") else node.args)
+                stack.extend(k.value for k in node.keywords)
+                continue
+        if isinstance(node, ast.Attribute) and node.attr in _SHAPE_ONLY_ATTRIBUTES:
+            continue
+        found.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
 
 
 def _placed_by_hand(value: ast.expr) -> bool:
@@ -390,11 +428,11 @@ def _placed_by_hand(value: ast.expr) -> bool:
         if isinstance(node, ast.Call):
             if any(k.arg == "device" for k in node.keywords):
                 return True
-            if isinstance(node.func, ast.Attribute) and node.func.attr in ("cuda", "to") and (
-                    node.func.attr == "cuda" or any(not isinstance(a, ast.Attribute) or a.attr not in
-                                                   ("float", "float32", "float16", "bfloat16", "long", "int", "bool")
-                                                   for a in node.args)):
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "cuda":
                 return True
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "to" and any(
+                    not (isinstance(a, ast.Attribute) and a.attr in INTEGER_DTYPES | FLOAT_DTYPES) for a in node.args):
+                return True  # .to(device); .to(torch.float64) only converts
     return False
 
 
