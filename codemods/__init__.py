@@ -31,8 +31,7 @@ def fix_source(source: str, *, unsafe_fixes: bool = False, select: Iterable[str]
 
     ``result.error`` is set (and nothing fixed) when the text cannot be parsed."""
     options = Options(unsafe_fixes=unsafe_fixes, select=frozenset(select) if select is not None else None)
-    report = run([path], RULES, options, write=False, read_stdin=lambda: source.encode("utf-8"),
-                 stdin_path=path)
+    report = run(["-"], RULES, options, write=False, read_stdin=lambda: source, stdin_path=path)
     return report.files[0]
 
 

@@ -24,7 +24,7 @@ from ._config import matches, read_suppressions
 from ._files import FileChangedError, discover, write_atomic
 from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
 from ._rule import Applicability, Edit, Finding, Fix, Rule
-from ._source import LineIndex, Source, SourceError, decode
+from ._source import LineIndex, Source, SourceError, decode, first_newline as _first_newline
 
 
 @dataclass
@@ -244,8 +244,9 @@ class FileContext:
         return None
 
 
-def parse_file(path: str, data: bytes, from_stdin: bool = False) -> ParsedFile:
-    source = decode(data)
+def parse_file(path: str, data: bytes | str, from_stdin: bool = False) -> ParsedFile:
+    """Parse a file's bytes (decoded as Python would) or an already decoded text."""
+    source = decode(data) if isinstance(data, bytes) else Source(data, "utf-8", _first_newline(data))
     tree = ast.parse(source.text, filename=path)
     module_name, is_package = ("__stdin__", False) if from_stdin else module_name_for(path)
     return ParsedFile(path, source, tree, module_name, is_package, summarize(tree, module_name, is_package))
@@ -321,7 +322,7 @@ def _syntax_error(path: str, exc: SyntaxError) -> FileError:
 
 
 def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write: bool,
-        read_stdin: Callable[[], bytes] | None = None, stdin_path: str = "-",
+        read_stdin: Callable[[], bytes | str] | None = None, stdin_path: str = "-",
         exclude: Sequence[str] = (), progress: Callable[[int, int, str], None] | None = None) -> RunReport:
     """Analyse (and with ``write``, fix) the files; ``-`` among the paths reads ``read_stdin()``."""
     # Thousands of live syntax trees make every cyclic collection walk millions of objects:

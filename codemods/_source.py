@@ -54,8 +54,12 @@ def decode(data: bytes) -> Source:
             " (declare the encoding with a coding comment)",
             line,
         ) from None
+    return Source(text=text, encoding=encoding, newline=first_newline(text))
+
+
+def first_newline(text: str) -> str:
     match = _NEWLINE.search(text)
-    return Source(text=text, encoding=encoding, newline=match.group() if match else "\n")
+    return match.group() if match else "\n"
 
 
 class LineIndex:

@@ -185,7 +185,8 @@ class InitAnalysis:
                 self._hierarchy_member(facts, roots[0])
             else:
                 self._explicit_single(facts, explicit[0])
-        if not calls and len(bases) == 1 and not self._initialised_elsewhere(facts):
+        # a class that overrides __call__ bypasses the Module machinery the missing init would set up
+        if not calls and len(bases) == 1 and "__call__" not in facts.methods and not self._initialised_elsewhere(facts):
             self._missing(facts, method, bases[0])
         single = [c for c in calls if c.kind in (SUPER, EXPLICIT)]
         if len(single) == 1:

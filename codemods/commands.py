@@ -1,0 +1,18 @@
+"""modfix's rules as LibCST codemod commands: the public names (defined in ``_codemod``).
+
+With ``modules: [codemods]`` in ``.libcst.codemod.yaml``::
+
+    python -m libcst.tool codemod commands.UseModuleListCommand PATH...
+
+or without a configuration: ``python -m libcst.tool codemod -x codemods.commands.UseModuleListCommand PATH...``.
+Every command takes ``--unsafe-fixes``.
+"""
+from ._codemod import (
+    COMMANDS, AllRulesCommand, ModfixCommand, RegisterTensorsCommand, UseModuleDictCommand, UseModuleListCommand,
+    UseSuperInitCommand,
+)
+
+__all__ = [
+    "COMMANDS", "ModfixCommand", "UseModuleListCommand", "UseModuleDictCommand", "RegisterTensorsCommand",
+    "UseSuperInitCommand", "AllRulesCommand",
+]
