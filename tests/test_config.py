@@ -160,3 +160,25 @@ def test_statistics_quiet_and_exit_zero(tmp_path):
     assert result.exit_code == 0 and result.stderr == ""
     result = run("apply", "--diff", "--exit-zero", str(model))
     assert result.exit_code == 0 and "nn.ModuleList" in result.stdout
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
+    from codemods import _cli
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("PRE_COMMIT", raising=False)
+    monkeypatch.setattr(_cli.sys.stderr, "isatty", lambda: False, raising=False)
+    assert _cli.ProgressBar.for_stderr() is None
+    monkeypatch.setattr(_cli.sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setenv("CI", "true")
+    assert _cli.ProgressBar.for_stderr() is None
+    monkeypatch.delenv("CI")
+    bar = _cli.ProgressBar.for_stderr()
+    assert bar is not None
+    bar.update(1, 10, "a.py")  # within the first moment: nothing shown
+    assert capsys.readouterr().err == ""
+    bar.started -= 10
+    bar.update(5, 10, "pkg/model.py")
+    bar.close()
+    shown = capsys.readouterr().err
+    assert "5/10 pkg/model.py" in shown and shown.endswith("\r\x1b[2K")
