@@ -36,8 +36,10 @@ def fix_source(source: str, *, unsafe_fixes: bool = False, select: Iterable[str]
 
 
 def fix_paths(paths: Sequence[str], *, unsafe_fixes: bool = False, write: bool = True,
-              select: Iterable[str] | None = None) -> RunReport:
-    options = Options(unsafe_fixes=unsafe_fixes, select=frozenset(select) if select is not None else None)
+              select: Iterable[str] | None = None, jobs: int = 1) -> RunReport:
+    """Analyse (and with ``write``, fix) files and directories; ``jobs`` processes (0: one per CPU)."""
+    options = Options(unsafe_fixes=unsafe_fixes, select=frozenset(select) if select is not None else None,
+                      jobs=jobs)
     return run(list(paths), RULES, options, write=write)
 
 

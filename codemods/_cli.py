@@ -7,6 +7,7 @@ read, parsed or written, and internal errors. 2 wins over 1.
 from __future__ import annotations
 
 import difflib
+import gc
 import os
 import sys
 import time
@@ -37,7 +38,7 @@ def _split(values: Sequence[str]) -> list[str]:
 
 def _settings(paths: Sequence[str], config_file: str | None, select: Sequence[str], extend_select: Sequence[str],
               ignore: Sequence[str], unsafe_fixes: bool | None, exclude: Sequence[str],
-              extend_exclude: Sequence[str]) -> Settings:
+              extend_exclude: Sequence[str], jobs: int = 1) -> Settings:
     """The configuration file, overridden by the command line."""
     try:
         if config_file:
@@ -64,6 +65,7 @@ def _settings(paths: Sequence[str], config_file: str | None, select: Sequence[st
         per_file_ignores=tuple((p, frozenset(expand(c, RULES))) for p, c in config.per_file_ignores.items()),
         config_root=config.root,
         module_factories=frozenset(config.module_factories),
+        jobs=jobs,
     )
     return Settings(options, config.exclude + config.extend_exclude + list(exclude) + list(extend_exclude))
 
@@ -151,6 +153,8 @@ shared_options = [
     click.option("--stdin-filename", metavar="PATH", help="The name to report for `-` (standard input)."),
     click.option("-q", "--quiet", is_flag=True, help="Print findings (or the diff) only: no summary, no progress."),
     click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings or changes (errors still exit 2)."),
+    click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default="0: one per CPU",
+                 help="Processes to analyse with; the output is the same for any number."),
     click.argument("paths", nargs=-1, required=True, type=click.Path()),
 ]
 
@@ -179,10 +183,11 @@ def _exit(report_had_errors: bool, found: bool, exit_zero: bool) -> None:
 @_with_shared
 def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str | None, unsafe_fixes: bool | None,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
-          extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool,
+          extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool, jobs: int,
           paths: tuple[str, ...]) -> None:
     """Report findings as PATH:LINE:COL: CODE message; [*] marks what `apply` would fix."""
-    settings = _settings(paths, config_file, select, extend_select, ignore, unsafe_fixes, exclude, extend_exclude)
+    settings = _settings(paths, config_file, select, extend_select, ignore, unsafe_fixes, exclude, extend_exclude,
+                         jobs)
     options = settings.options
     report = _run(paths, settings, write=False, stdin_filename=stdin_filename, quiet=quiet)
     findings = [(r, f) for r in report.files for f in r.findings]
@@ -227,12 +232,13 @@ def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str
 @_with_shared
 def apply(diff: bool, color: str, output_format: str | None, config_file: str | None, unsafe_fixes: bool | None,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
-          extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool,
+          extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool, jobs: int,
           paths: tuple[str, ...]) -> None:
     """Rewrite files in place (`-` reads standard input and writes the result to standard output)."""
     if output_format and not diff:
         raise click.UsageError("--output-format goes with --diff (apply writes files; check prints findings)")
-    settings = _settings(paths, config_file, select, extend_select, ignore, unsafe_fixes, exclude, extend_exclude)
+    settings = _settings(paths, config_file, select, extend_select, ignore, unsafe_fixes, exclude, extend_exclude,
+                         jobs)
     options = settings.options
     report = _run(paths, settings, write=not diff, stdin_filename=stdin_filename, quiet=quiet)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty())
@@ -324,6 +330,8 @@ def rules(code: str | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # a short-lived process holding many syntax trees: the cyclic collector would only walk them
+    gc.disable()
     try:
         cli.main(args=argv, prog_name="modfix", standalone_mode=True)
     except SystemExit:

@@ -242,9 +242,8 @@ class ContainerAnalysis:
         self.values = context.values
         self.findings: list[Finding] = []
         for facts in context.module_classes:
-            family = context.family(facts)
             for attr in sorted(facts.assignments):
-                self._attribute(facts, family, attr)
+                self._attribute(facts, attr)
 
     # -- what the container holds
 
@@ -262,11 +261,7 @@ class ContainerAnalysis:
         # the element's own position is accounted for: only other hand-offs of a local count as escapes
         return self.values.kind(expr, function, owner, comp, escapes_allowed={id(expr)})
 
-    def _attribute(self, facts: ClassFacts, family: list[ClassFacts], attr: str) -> None:
-        assignments = [a for owner in family for a in owner.assignments.get(attr, [])]
-        uses = [u for owner in family for u in owner.uses.get(attr, [])]
-        if any(a.kind == "object_setattr" for a in assignments):
-            return  # deliberately kept off the module
+    def _attribute(self, facts: ClassFacts, attr: str) -> None:
         candidates = []
         for assignment in facts.assignments[attr]:
             if assignment.kind != "assign" or assignment.shared:
@@ -276,6 +271,12 @@ class ContainerAnalysis:
                 candidates.append(Candidate(facts, assignment, shape))
         if not candidates:
             return
+        # only now the bases and subclasses, which may live in other files: most attributes never get here
+        family = self.context.family(facts)
+        assignments = [a for owner in family for a in owner.assignments.get(attr, [])]
+        uses = [u for owner in family for u in owner.uses.get(attr, [])]
+        if any(a.kind == "object_setattr" for a in assignments):
+            return  # deliberately kept off the module
         owner_of = {id(u): o for o in family for u in o.uses.get(attr, [])}
         kind_of_container = candidates[0].shape.kind
         if any(c.shape.kind != kind_of_container for c in candidates):

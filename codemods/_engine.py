@@ -8,7 +8,9 @@ applied by ``_rewrite``; the result must parse, or the file is left alone and th
 from __future__ import annotations
 
 import ast
+import concurrent.futures
 import gc
+import multiprocessing
 import os
 import re
 import traceback
@@ -78,6 +80,7 @@ class Options:
     per_file_ignores: tuple[tuple[str, frozenset[str]], ...] = ()  # (glob, codes), relative to config_root
     config_root: Path | None = None
     module_factories: frozenset[str] = frozenset()  # qualified names of callables that return modules
+    jobs: int = 1  # processes; 0 = one per CPU
 
     def enabled(self, rules: Sequence[Rule], path: str | None = None) -> list[Rule]:
         chosen = [r for r in rules if (r.default_enabled if self.select is None else r.code in self.select)]
@@ -107,19 +110,35 @@ class ParsedFile:
 
 
 class Run:
-    """The files of one run, so that a class's facts can be looked up across files."""
+    """The files of one run: the class hierarchy from every file's summary, and each file's parse and
+    facts on demand (a class's bases and subclasses may live in files analysed by another process)."""
 
-    def __init__(self, parsed: list[ParsedFile], module_factories: frozenset[str] = frozenset()):
-        self.parsed = parsed
+    def __init__(self, summaries: Sequence[FileSummary], module_factories: frozenset[str] = frozenset(),
+                 parsed: Sequence[ParsedFile] = ()):
         self.module_factories = module_factories
-        self.hierarchy = Hierarchy([p.summary for p in parsed])
-        self._by_module = {p.module_name: p for p in parsed}
+        self.hierarchy = Hierarchy(list(summaries))
+        self._path_of_module = {s.module_name: s.path for s in summaries}
+        self._parsed = {p.path: p for p in parsed}
         self._contexts: dict[str, FileContext] = {}
 
     def context(self, parsed: ParsedFile) -> "FileContext":
         if parsed.path not in self._contexts:
             self._contexts[parsed.path] = FileContext(parsed, self)
         return self._contexts[parsed.path]
+
+    def _context_of_module(self, module: str) -> "FileContext | None":
+        path = self._path_of_module.get(module)
+        if path is None:
+            return None
+        parsed = self._parsed.get(path)
+        if parsed is None:
+            try:
+                with open(path, "rb") as handle:
+                    parsed = parse_file(path, handle.read())
+            except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
+            self._parsed[path] = parsed
+        return self.context(parsed)
 
     def class_facts(self, qualname: str) -> ClassFacts | None:
         found = self.class_context(qualname)
@@ -128,10 +147,9 @@ class Run:
     def class_context(self, qualname: str) -> tuple["FileContext", ClassFacts] | None:
         """The Module class of the run with that name, and the file it is defined in."""
         module, _, _ = qualname.rpartition(".")
-        parsed = self._by_module.get(module)
-        if parsed is None:
+        context = self._context_of_module(module)
+        if context is None:
             return None
-        context = self.context(parsed)
         for facts in context.module_classes:
             if facts.qualname == qualname:
                 return context, facts
@@ -249,7 +267,7 @@ def parse_file(path: str, data: bytes | str, from_stdin: bool = False) -> Parsed
     source = decode(data) if isinstance(data, bytes) else Source(data, "utf-8", _first_newline(data))
     tree = ast.parse(source.text, filename=path)
     module_name, is_package = ("__stdin__", False) if from_stdin else module_name_for(path)
-    return ParsedFile(path, source, tree, module_name, is_package, summarize(tree, module_name, is_package))
+    return ParsedFile(path, source, tree, module_name, is_package, summarize(tree, module_name, is_package, path))
 
 
 def analyse(context: FileContext, rules: Sequence[Rule], options: Options) -> list[Finding]:
@@ -338,76 +356,151 @@ def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write:
 
 
 def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write: bool,
-         read_stdin: Callable[[], bytes] | None, stdin_path: str, exclude: Sequence[str],
+         read_stdin: Callable[[], bytes | str] | None, stdin_path: str, exclude: Sequence[str],
          progress: Callable[[int, int, str], None] | None = None) -> RunReport:
     report = RunReport()
     discovered = discover([p for p in paths if p != "-"], exclude=exclude)
     report.errors.extend(FileError(e.path, e.message) for e in discovered.errors)
-    inputs: list[tuple[str, bytes | None, FileResult]] = []
-    for path in discovered.files:
-        display = str(path)
-        result = FileResult(display)
+    displays = [str(path) for path in discovered.files]
+    jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
+    parallel = jobs > 1 and len(displays) >= PARALLEL_THRESHOLD and _can_fork()
+
+    # 1. every file: read, decode, parse, summarize (the class hierarchy crosses files)
+    if parallel:
+        with _pool(jobs) as pool:
+            firsts = list(pool.map(_first_pass, displays, chunksize=max(1, len(displays) // (jobs * 8))))
+    else:
+        firsts = [_first_pass(display, keep=True) for display in displays]
+    if "-" in paths and read_stdin is not None:
+        firsts.append(_first_pass(stdin_path, keep=True, data=read_stdin()))
+    the_run = Run([f.summary for f in firsts if f.summary], options.module_factories,
+                  [f.parsed for f in firsts if f.parsed])
+
+    # 2. the files that define Module classes: analyse, fix, write
+    targets = [f for f in firsts if f.summary and (f.from_stdin or the_run.hierarchy.defines_modules(f.summary))]
+    results: dict[str, FileResult] = {}
+    if parallel and len(targets) > 1:
+        global _WORKER
+        _WORKER = (the_run, rules, options, write)
+        try:
+            with _pool(jobs) as pool:
+                done = pool.map(_second_pass, [f.path for f in targets if not f.from_stdin], chunksize=2)
+                for count, result in enumerate(done, 1):
+                    results[result.path] = result
+                    if progress is not None:
+                        progress(count, len(targets), result.path)
+        finally:
+            _WORKER = None
+        for first in targets:
+            if first.from_stdin:
+                results[first.path] = _analyse(the_run, first.parsed, first.data, rules, options, write, True)
+    else:
+        for count, first in enumerate(targets, 1):
+            if progress is not None:
+                progress(count, len(targets), first.path)
+            results[first.path] = _analyse(the_run, first.parsed, first.data, rules, options, write, first.from_stdin)
+    for first in firsts:
+        result = results.get(first.path) or FileResult(first.path, error=first.error, from_stdin=first.from_stdin)
+        if first.from_stdin:
+            result.data = first.data
+            if result.source is None and first.parsed is not None:
+                result.original, result.source = first.parsed.source.text, first.parsed.source
+        report.files.append(result)
+    return report
+
+
+PARALLEL_THRESHOLD = 64  # below this, starting processes costs more than it saves
+_WORKER: tuple | None = None  # the run, inherited by forked workers instead of being pickled to them
+
+
+@dataclass
+class FirstPass:
+    path: str
+    summary: FileSummary | None = None
+    error: FileError | None = None
+    parsed: ParsedFile | None = None  # kept only in the sequential mode
+    data: bytes | str | None = None
+    from_stdin: bool = False
+
+
+def _first_pass(path: str, keep: bool = False, data: bytes | str | None = None) -> FirstPass:
+    from_stdin = data is not None
+    first = FirstPass(path, from_stdin=from_stdin)
+    if data is None:
         try:
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError as exc:
-            result.error = FileError(display, f"cannot read: {exc.strerror or exc}")
-            data = None
-        inputs.append((display, data, result))
-    if "-" in paths and read_stdin is not None:
-        inputs.append((stdin_path, read_stdin(), FileResult(stdin_path, from_stdin=True)))
+            first.error = FileError(path, f"cannot read: {exc.strerror or exc}")
+            return first
+    try:
+        parsed = parse_file(path, data, from_stdin)
+    except SourceError as exc:
+        first.error = FileError(path, exc.message, exc.line)
+    except SyntaxError as exc:
+        first.error = _syntax_error(path, exc)
+    except (RecursionError, MemoryError):
+        first.error = FileError(path, "cannot parse: too deeply nested for Python's parser")
+    except ValueError as exc:
+        first.error = FileError(path, f"cannot parse: {exc}")
+    else:
+        first.summary = parsed.summary
+        if keep:
+            first.parsed, first.data = parsed, data
+    return first
 
-    parsed: list[tuple[ParsedFile | None, FileResult, bytes | None]] = []
-    for display, data, result in inputs:
-        report.files.append(result)
-        result.data = data
-        if data is None:
-            continue
-        try:
-            item = parse_file(display, data, result.from_stdin)
-        except SourceError as exc:
-            result.error = FileError(display, exc.message, exc.line)
-            continue
-        except SyntaxError as exc:
-            result.error = _syntax_error(display, exc)
-            continue
-        except (RecursionError, MemoryError):
-            result.error = FileError(display, "cannot parse: too deeply nested for Python's parser")
-            continue
-        except ValueError as exc:
-            result.error = FileError(display, f"cannot parse: {exc}")
-            continue
-        result.original = item.source.text
-        result.source = item.source
-        parsed.append((item, result, data))
 
-    the_run = Run([p for p, _, _ in parsed], options.module_factories)
-    for done, (item, result, data) in enumerate(parsed, 1):
-        if progress is not None:
-            progress(done, len(parsed), item.path)
+def _second_pass(path: str) -> FileResult:
+    the_run, rules, options, write = _WORKER
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        parsed = parse_file(path, data)
+    except OSError as exc:
+        return FileResult(path, error=FileError(path, f"cannot read: {exc.strerror or exc}"))
+    except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return FileResult(path, error=FileError(path, f"changed while modfix ran: {exc}"))
+    result = _analyse(the_run, parsed, data, rules, options, write, False)
+    if not result.findings and not result.changed:
+        result.original = result.source = result.data = None  # nothing to send back
+    return result
+
+
+def _analyse(the_run: Run, parsed: ParsedFile, data: bytes | str, rules: Sequence[Rule], options: Options,
+             write: bool, from_stdin: bool) -> FileResult:
+    result = FileResult(parsed.path, from_stdin=from_stdin, data=data, source=parsed.source,
+                        original=parsed.source.text)
+    try:
+        result.findings, result.fixed, result.applied, result.remaining = fix_until_stable(
+            the_run, parsed, rules, options)
+    except RewriteError as exc:
+        result.error = FileError(parsed.path, f"internal error: {exc}", internal=True)
+        return result
+    except RecursionError:
+        result.error = FileError(parsed.path, "internal error: recursion limit reached while analysing",
+                                 internal=True)
+        return result
+    except Exception as exc:  # a bug in modfix must not lose the rest of the run
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        result.error = FileError(parsed.path, f"internal error: {detail}", internal=True)
+        return result
+    if write and result.changed and not from_stdin:
         try:
-            result.findings, result.fixed, result.applied, result.remaining = fix_until_stable(
-                the_run, item, rules, options)
-        except RewriteError as exc:
-            result.error = FileError(item.path, f"internal error: {exc}", internal=True)
-            continue
-        except RecursionError:
-            result.error = FileError(item.path, "internal error: recursion limit reached while analysing",
-                                     internal=True)
-            continue
-        except Exception as exc:  # a bug in modfix must not lose the rest of the run
-            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-            result.error = FileError(item.path, f"internal error: {detail}", internal=True)
-            continue
-        if write and result.changed and not result.from_stdin:
-            try:
-                write_atomic(item.path, item.source.encode(result.fixed), expected=data)
-                result.written = True
-            except FileChangedError as exc:
-                result.error = FileError(item.path, f"not written: {exc}")
-            except OSError as exc:
-                result.error = FileError(item.path, f"cannot write: {exc.strerror or exc}")
-    return report
+            write_atomic(parsed.path, parsed.source.encode(result.fixed), expected=data)
+            result.written = True
+        except FileChangedError as exc:
+            result.error = FileError(parsed.path, f"not written: {exc}")
+        except OSError as exc:
+            result.error = FileError(parsed.path, f"cannot write: {exc.strerror or exc}")
+    return result
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _pool(jobs: int):
+    return concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
 
 
 def add_noqa_comments(report: RunReport) -> tuple[int, list[FileError]]:

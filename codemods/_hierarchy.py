@@ -74,6 +74,10 @@ class FileSummary:
     bindings: dict[str, str | None]  # a name at module level -> the qualified name it stands for
     classes: dict[str, list[str | None]] = field(default_factory=dict)  # class name -> base qualnames
     star_imports: list[str] = field(default_factory=list)  # modules of `from m import *`
+    path: str = ""
+    is_package: bool = False
+    # bases of classes defined inside functions or other classes (tests do that): Modules too, maybe
+    nested_bases: list[str | None] = field(default_factory=list)
 
 
 class Hierarchy:
@@ -116,6 +120,12 @@ class Hierarchy:
         if summary is None or name not in summary.classes:
             return []
         return [self.resolve(base) for base in summary.classes[name]]
+
+    def defines_modules(self, summary: FileSummary) -> bool:
+        """Could the file hold a Module class: one of its classes reaches nn.Module, or a class nested
+        in a function derives from something that does (resolved with the file's global names)."""
+        return any(self.is_module(f"{summary.module_name}.{name}") for name in summary.classes) or any(
+            self.is_module(base) for base in summary.nested_bases)
 
     def is_module(self, qualname: str | None) -> bool:
         qualname = self.resolve(qualname)
@@ -208,17 +218,26 @@ class Hierarchy:
         return found
 
 
-def summarize(tree: ast.Module, module_name: str, is_package: bool) -> FileSummary:
-    from ._facts import Names, module_level_statements
+def summarize(tree: ast.Module, module_name: str, is_package: bool, path: str = "") -> FileSummary:
+    from ._facts import Names, all_statements, module_level_statements
 
     names = Names.from_tree(tree, module_name, is_package)
     classes = {}
     stars = []
+    top_level = set()
     for node in module_level_statements(tree):
         if isinstance(node, ast.ClassDef):
             classes[node.name] = [names.qualname(base) for base in node.bases]
+            top_level.add(id(node))
         elif isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
             source = resolve_relative(module_name, is_package, node.level, node.module) if node.level else node.module
             if source:
                 stars.append(source)
-    return FileSummary(module_name=module_name, bindings=names.bindings, classes=classes, star_imports=stars)
+    nested_classes = [node for node in all_statements(tree) if isinstance(node, ast.ClassDef) and id(node) not in top_level]
+    if nested_classes:  # their bases may be imported inside the function: the file's names, everywhere
+        deep = Names.from_tree(tree, module_name, is_package, deep=True)
+        nested = [deep.qualname(base) for node in nested_classes for base in node.bases]
+    else:
+        nested = []
+    return FileSummary(module_name=module_name, bindings=names.bindings, classes=classes, star_imports=stars,
+                       path=path, is_package=is_package, nested_bases=nested)

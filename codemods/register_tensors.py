@@ -91,19 +91,14 @@ class TensorAnalysis:
         for facts in context.module_classes:
             if any(name in facts.methods for name in ("_apply", "to", "cuda", "cpu")):
                 continue  # the class moves its tensors by hand
-            family = context.family(facts)
             for attr in sorted(facts.assignments):
-                self._attribute(facts, family, attr)
+                self._attribute(facts, attr)
 
     # -- MF201
 
-    def _attribute(self, facts: ClassFacts, family: list[ClassFacts], attr: str) -> None:
-        assignments = [a for owner in family for a in owner.assignments.get(attr, [])]
-        uses = [(owner, u) for owner in family for u in owner.uses.get(attr, [])]
+    def _attribute(self, facts: ClassFacts, attr: str) -> None:
         for assignment in facts.assignments[attr]:
             self._conversion(facts, assignment)
-        if self._registered(family, attr, assignments):
-            return
         candidates: list[tuple[Assignment, TensorInfo]] = []
         for assignment in facts.assignments[attr]:
             if assignment.kind != "assign" or assignment.shared or not facts.is_init_time(assignment.method):
@@ -112,6 +107,11 @@ class TensorAnalysis:
             if info is not None:
                 candidates.append((assignment, info))
         if not candidates:
+            return
+        family = self.context.family(facts)  # bases and subclasses: only for attributes that need them
+        assignments = [a for owner in family for a in owner.assignments.get(attr, [])]
+        uses = [(owner, u) for owner in family for u in owner.uses.get(attr, [])]
+        if self._registered(family, attr, assignments):
             return
         infos = [info for _, info in candidates]
         candidate_ids = {id(a) for a, _ in candidates}
