@@ -56,7 +56,7 @@ import re
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, parent_of
 from ._rule import Applicability, Edit, Finding, Rule
-from ._tensors import FLOAT_DTYPES, INTEGER_DTYPES, Tensors, TensorInfo
+from ._tensors import Tensors, TensorInfo
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
 PARAMETER, BUFFER, PERSISTENT_BUFFER = "parameter", "buffer", "persistent buffer"
@@ -122,11 +122,6 @@ class TensorAnalysis:
         if choice is None:
             return
         reason = ""
-        placed = [a for a, _ in candidates if _placed_by_hand(a.value)]
-        if placed and applicability is SAFE:
-            applicability = UNSAFE
-            reason = (f"line {placed[0].stmt.lineno} places it on a device by hand, so it may be kept off the "
-                      "module on purpose")
         if _KEEP_OFF.search(comments):
             applicability, reason = DISPLAY, "a comment says it is kept off the module on purpose"
         for assignment in others:
@@ -420,20 +415,6 @@ def _value_references(value: ast.expr, names) -> list[ast.AST]:
         found.append(node)
         stack.extend(ast.iter_child_nodes(node))
     return found
-
-
-def _placed_by_hand(value: ast.expr) -> bool:
-    """``torch.zeros(n, device=device)``, ``t.to(device)``, ``t.cuda()``: the author moves it himself."""
-    for node in ast.walk(value):
-        if isinstance(node, ast.Call):
-            if any(k.arg == "device" for k in node.keywords):
-                return True
-            if isinstance(node.func, ast.Attribute) and node.func.attr == "cuda":
-                return True
-            if isinstance(node.func, ast.Attribute) and node.func.attr == "to" and any(
-                    not (isinstance(a, ast.Attribute) and a.attr in INTEGER_DTYPES | FLOAT_DTYPES) for a in node.args):
-                return True  # .to(device); .to(torch.float64) only converts
-    return False
 
 
 def _updates_state(use: Use) -> bool:
