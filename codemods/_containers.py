@@ -15,7 +15,7 @@ import tokenize
 from dataclasses import dataclass, field
 
 from ._engine import FileContext
-from ._facts import Assignment, ClassFacts, Kind, Use, parent_of
+from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, set_parents
 from ._rule import Applicability, Edit, Finding
 from ._hierarchy import is_torch_nn_class
 from ._torch_facts import (
@@ -58,6 +58,7 @@ class Shape:
     bare_tuple: bool = False
     comprehension: ast.AST | None = None
     dynamic: bool = False  # filled in a loop: how many items is unknown
+    function: ast.AST | None = None  # where the items live, when not where the value is (a helper's return)
 
 
 
@@ -70,10 +71,14 @@ def _comp_names(node: ast.AST) -> frozenset[str]:
     return frozenset(names)
 
 
-def shape_of(value: ast.expr | None, context: FileContext, function) -> Shape | None:
+def shape_of(value: ast.expr | None, context: FileContext, function, _depth: int = 0) -> Shape | None:
     names = context.names
     if isinstance(value, ast.Name):
         return _local_container(value, context, function)
+    if isinstance(value, ast.Call) and _depth < 3:
+        helper = _called_function(value, context, function)
+        if helper is not None:
+            return _returned_container(value, helper, context, _depth)
     if isinstance(value, (ast.List, ast.Tuple)):
         if any(isinstance(e, ast.Starred) for e in value.elts):
             return None
@@ -125,6 +130,42 @@ def shape_of(value: ast.expr | None, context: FileContext, function) -> Shape | 
                 return Shape("dict", value, [(p.elts[1], frozenset()) for p in pairs.elts],
                              keys=[(p.elts[0], frozenset(), None) for p in pairs.elts], empty=not pairs.elts)
     return None
+
+
+def _called_function(call: ast.Call, context: FileContext, function) -> ast.FunctionDef | None:
+    """``self.helper(...)`` (a method of the class) or ``helper(...)`` (a function of the file)."""
+    func = call.func
+    if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and function.args.args and func.value.id == function.args.args[0].arg):
+        for facts in context.module_classes:
+            if function in facts.methods.values():
+                return facts.methods.get(func.attr)
+        return None
+    if isinstance(func, ast.Name):
+        qualname = context.names.qualname(func)
+        module = context.parsed.module_name
+        if qualname and qualname.startswith(module + "."):
+            return context.values.module_functions.get(qualname[len(module) + 1:])
+    return None
+
+
+def _returned_container(call: ast.Call, helper: ast.FunctionDef, context: FileContext, depth: int) -> Shape | None:
+    """``self.blocks = self._make_blocks()`` where every ``return`` of the helper is a fresh plain list."""
+    returns = [n for n in _scope_nodes(helper) if isinstance(n, ast.Return)]
+    if not returns or any(r.value is None for r in returns) or any(
+            isinstance(n, (ast.Yield, ast.YieldFrom)) for n in _scope_nodes(helper)):
+        return None
+    if helper.body and parent_of(helper.body[0]) is None:
+        set_parents(helper)
+    shapes = [shape_of(r.value, context, helper, depth + 1) for r in returns]
+    if any(s is None for s in shapes) or len({s.kind for s in shapes}) != 1:
+        return None
+    if any(s.function not in (None, helper) for s in shapes):
+        return None  # items from a helper of the helper: their own function, not this one
+    items = [item for s in shapes for item in s.items]
+    keys = [key for s in shapes for key in s.keys]
+    return Shape(shapes[0].kind, call, items, keys=keys, dynamic=True, function=helper)
 
 
 _LIST_FILLS = ("append", "extend", "insert")
@@ -293,7 +334,8 @@ class ContainerAnalysis:
                 continue
             edits: list[Edit] = []
             for expr, comp in candidate.shape.items:
-                element_kinds.add(self._element_kind(expr, candidate.assignment.method, facts, comp, edits))
+                element_kinds.add(self._element_kind(expr, candidate.shape.function or candidate.assignment.method,
+                                                     facts, comp, edits))
             nested_edits[id(candidate)] = edits
         if not candidates:
             return
