@@ -121,6 +121,11 @@ class Run:
         self._parsed = {p.path: p for p in parsed}
         self._contexts: dict[str, FileContext] = {}
 
+    def forget(self, paths: Iterable[str]) -> None:
+        """Drop the syntax trees of files no analysis will look at (no Module classes in them)."""
+        for path in paths:
+            self._parsed.pop(path, None)
+
     def context(self, parsed: ParsedFile) -> "FileContext":
         if parsed.path not in self._contexts:
             self._contexts[parsed.path] = FileContext(parsed, self)
@@ -378,6 +383,8 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
 
     # 2. the files that define Module classes: analyse, fix, write
     targets = [f for f in firsts if f.summary and (f.from_stdin or the_run.hierarchy.defines_modules(f.summary))]
+    chosen = {id(f) for f in targets}
+    the_run.forget(f.path for f in firsts if f.parsed is not None and id(f) not in chosen)
     results: dict[str, FileResult] = {}
     if parallel and len(targets) > 1:
         global _WORKER
@@ -400,6 +407,7 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
                 progress(count, len(targets), first.path)
             results[first.path] = _analyse(the_run, first.parsed, first.data, rules, options, write, first.from_stdin)
     for first in firsts:
+        first.parsed = first.parsed if id(first) in chosen else None
         result = results.get(first.path) or FileResult(first.path, error=first.error, from_stdin=first.from_stdin)
         if first.from_stdin:
             result.data = first.data
@@ -445,7 +453,8 @@ def _first_pass(path: str, keep: bool = False, data: bytes | str | None = None) 
         first.error = FileError(path, f"cannot parse: {exc}")
     else:
         first.summary = parsed.summary
-        if keep:
+        derives = any(parsed.summary.classes.values()) or parsed.summary.nested_bases
+        if keep and (derives or from_stdin):  # a file with no class deriving from anything holds no Module
             first.parsed, first.data = parsed, data
     return first
 
