@@ -333,16 +333,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     # a short-lived process holding many syntax trees: the cyclic collector would only walk them
     gc.disable()
     try:
-        cli.main(args=argv, prog_name="modfix", standalone_mode=True)
+        # not click's standalone mode: it would turn an interrupt into "Aborted!" with exit 1, the code
+        # that means "files changed"
+        cli.main(args=argv, prog_name="modfix", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        click.echo("modfix: interrupted (every file is either as it was or fully rewritten)", err=True)
+        sys.exit(130)
     except SystemExit:
         raise
-    except KeyboardInterrupt:
-        click.echo("modfix: interrupted", err=True)
-        sys.exit(130)
     except Exception as exc:  # never a bare traceback with exit 1
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         click.echo(f"modfix: internal error: {detail} (please report this)", err=True)
         sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_CLEAN)
 
 
 if __name__ == "__main__":

@@ -88,12 +88,13 @@ def shape_of(value: ast.expr | None, context: FileContext, function, _depth: int
         return Shape("list", value, [(value.elt, _comp_names(value))], comprehension=value)
     if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Mult):
         for seq, count in ((value.left, value.right), (value.right, value.left)):
-            inner = shape_of(seq, context, function)
+            inner = shape_of(seq, context, function, _depth + 1) if _depth < 50 else None
             if inner and inner.kind == "list" and not inner.empty and not isinstance(count, (ast.List, ast.Tuple)):
                 return Shape("list", value, inner.items)
         return None
-    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add):
-        left, right = shape_of(value.left, context, function), shape_of(value.right, context, function)
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and _depth < 50:
+        left = shape_of(value.left, context, function, _depth + 1)
+        right = shape_of(value.right, context, function, _depth + 1)
         if left and right and left.kind == right.kind == "list":
             return Shape("list", value, left.items + right.items, empty=left.empty and right.empty)
         return None
@@ -319,9 +320,11 @@ class ContainerAnalysis:
         if any(a.kind == "object_setattr" for a in assignments):
             return  # deliberately kept off the module
         owner_of = {id(u): o for o in family for u in o.uses.get(attr, [])}
-        kind_of_container = candidates[0].shape.kind
-        if any(c.shape.kind != kind_of_container for c in candidates):
-            return
+        # the assignment that runs last in __init__ decides what the attribute is
+        kind_of_container = max(candidates, key=lambda c: (c.assignment.method.name == "__init__",
+                                                           c.assignment.stmt.lineno)).shape.kind
+        # a list here and a dict there: the other kind is judged as a reassignment (display-only)
+        candidates = [c for c in candidates if c.shape.kind == kind_of_container]
         element_kinds: set[Kind] = set()
         nested_edits: dict[int, list[Edit]] = {}
         rebuilt = []
@@ -559,7 +562,8 @@ class ContainerAnalysis:
         if shape is not None:
             kinds = {self._element_kind(e, assignment.method, owner, c, []) for e, c in shape.items}
             wanted = Kind.MODULE if container in (MODULE_LIST, MODULE_DICT) else Kind.PARAMETER
-            if kinds <= {wanted} and owner.node in [f.node for f in self.context.module_classes]:
+            same_kind = shape.kind == ("list" if container in (MODULE_LIST, PARAMETER_LIST) else "dict")
+            if same_kind and kinds <= {wanted} and owner.node in [f.node for f in self.context.module_classes]:
                 return SAFE, ""  # another plain container of the same kind, wrapped by its own finding
             return DISPLAY, (f"it is reassigned with a plain {shape.kind} at line {assignment.stmt.lineno}, "
                              f"which raises TypeError once it is an nn.{container}")

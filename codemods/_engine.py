@@ -13,6 +13,7 @@ import gc
 import multiprocessing
 import os
 import re
+import sys
 import traceback
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -224,10 +225,20 @@ class FileContext:
         """The class with its bases and subclasses in the run: all of them touch the same attributes."""
         related = [facts]
         for qualname in self.hierarchy.ancestors_in_run(facts.qualname) + self.hierarchy.descendants_in_run(facts.qualname):
-            other = self.run.class_facts(qualname)
-            if other is not None and other is not facts:
-                related.append(other)
+            found = self.class_context(qualname)
+            if found is not None and found[1] is not facts:
+                related.append(found[1])
         return related
+
+    def class_context(self, qualname: str) -> tuple["FileContext", ClassFacts] | None:
+        """A Module class of the run: this file's own classes as this text has them (a fix round sees
+        its previous round's edits), other files' from the run."""
+        if qualname.rpartition(".")[0] == self.parsed.module_name:
+            for facts in self.module_classes:
+                if facts.qualname == qualname:
+                    return self, facts
+            return None
+        return self.run.class_context(qualname)
 
     def cached(self, key: str, compute: Callable[[], object]) -> object:
         if key not in self._cache:
@@ -299,11 +310,28 @@ def fix_text(context: FileContext, findings: list[Finding], options: Options) ->
                                        [(f, f.fix) for f in chosen])
     if not applied:
         return None, []
-    try:
-        ast.parse(new_text)
-    except SyntaxError as exc:  # a bug in a rule; never write a file that no longer parses
-        raise RewriteError(f"the rewrite did not parse ({exc.msg} at line {exc.lineno})") from None
+    if _parses(new_text):
+        return new_text, applied
+    # one fix made the text unparsable (wrapping the deepest nesting Python accepts adds a level):
+    # keep the fixes that leave it valid; the others stay findings. Never write a file that no longer parses.
+    kept: list[Finding] = []
+    for finding in chosen:
+        trial, trial_applied = _rewrite.apply(context.text, context.tree, context.source.newline,
+                                              [(f, f.fix) for f in kept + [finding]])
+        if len(trial_applied) == len(kept) + 1 and _parses(trial):
+            kept.append(finding)
+    if not kept:
+        return None, []
+    new_text, applied = _rewrite.apply(context.text, context.tree, context.source.newline, [(f, f.fix) for f in kept])
     return new_text, applied
+
+
+def _parses(text: str) -> bool:
+    try:
+        ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 class RewriteError(Exception):
@@ -352,10 +380,14 @@ def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write:
     # parsing a large tree took 3 times longer with the collector on. It runs once, at the end.
     collecting = gc.isenabled()
     gc.disable()
+    # long operator chains and attribute chains that Python compiles need deeper recursion than 1000
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20000))
     try:
         return _run(paths, rules, options, write=write, read_stdin=read_stdin, stdin_path=stdin_path,
                     exclude=exclude, progress=progress)
     finally:
+        sys.setrecursionlimit(limit)
         if collecting:
             gc.enable()
 

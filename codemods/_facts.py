@@ -101,14 +101,19 @@ class Names:
         return names
 
     def qualname(self, expr: ast.AST) -> str | None:
-        if isinstance(expr, ast.Name):
-            if expr.id in self.bindings:
-                return self.bindings[expr.id]
-            return f"builtins.{expr.id}" if expr.id in _BUILTIN_NAMES else None
-        if isinstance(expr, ast.Attribute):
-            base = self.qualname(expr.value)
-            return f"{base}.{expr.attr}" if base else None
-        return None
+        attributes = []
+        while isinstance(expr, ast.Attribute):  # a loop: attribute chains can be thousands long
+            attributes.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        if expr.id in self.bindings:
+            base = self.bindings[expr.id]
+        else:
+            base = f"builtins.{expr.id}" if expr.id in _BUILTIN_NAMES else None
+        if base is None:
+            return None
+        return ".".join([base] + attributes[::-1])
 
     def torch_nn_prefix(self) -> str | None:
         """How this file spells torch.nn (``nn``, ``torch.nn``), or None when it cannot yet."""

@@ -147,12 +147,36 @@ class TensorAnalysis:
             if handed:
                 applicability, reason = DISPLAY, handed
                 break
+        if choice != PARAMETER:
+            earlier = self._set_before(facts, family, attr, candidates)
+            if earlier is not None:
+                applicability = DISPLAY
+                reason = (f"line {earlier.stmt.lineno} sets self.{attr} first, and register_buffer raises KeyError "
+                          "for a name that is already an attribute")
         for assignment, _ in candidates:
             if self._before_base_init(facts, assignment):
                 applicability = DISPLAY
                 reason = "it is assigned before super().__init__(), where register_buffer/nn.Parameter would raise"
         for assignment, info in candidates:
             self._report(facts, assignment, info, choice, applicability, evidence, reason)
+
+    def _set_before(self, facts: ClassFacts, family: list[ClassFacts], attr: str,
+                    candidates: list) -> Assignment | None:
+        """A plain assignment of the name that runs before the candidate: in a base's __init__, or
+        earlier in this class's (``self.mask = None`` then ``self.mask = torch.ones(...)``)."""
+        candidate_ids = {id(a) for a, _ in candidates}
+        first = min((a.stmt.lineno for a, _ in candidates if a.method.name == "__init__"), default=None)
+        ancestors = [f for f in family if f is not facts and f.qualname in
+                     self.context.hierarchy.ancestors_in_run(facts.qualname)]
+        for owner in ancestors:
+            for assignment in owner.assignments.get(attr, []):
+                if owner.is_init_time(assignment.method):
+                    return assignment
+        for assignment in facts.assignments.get(attr, []):
+            if (id(assignment) not in candidate_ids and assignment.method.name == "__init__"
+                    and first is not None and assignment.stmt.lineno < first):
+                return assignment
+        return None
 
     def _registered(self, family: list[ClassFacts], attr: str, assignments: list[Assignment]) -> bool:
         for owner in family:

@@ -267,7 +267,7 @@ class InitAnalysis:
         return (UNSAFE, unsure) if unsure else (SAFE, "")
 
     def _calls_several_bases(self, qualname: str) -> bool:
-        found = self.context.run.class_context(qualname)
+        found = self.context.class_context(qualname)
         if found is None:
             return False
         other_context, other = found
@@ -290,7 +290,7 @@ class InitAnalysis:
     def _hierarchies_containing(self, qualname: str) -> list[str]:
         roots = []
         for descendant in self.context.hierarchy.descendants_in_run(qualname):
-            found = self.context.run.class_context(descendant)
+            found = self.context.class_context(descendant)
             if found is None:
                 continue
             other_context, other = found
@@ -312,7 +312,7 @@ class InitAnalysis:
 
     def _judge_hierarchy(self, root: str) -> tuple[Applicability, str]:
         hierarchy = self.context.hierarchy
-        found = self.context.run.class_context(root)
+        found = self.context.class_context(root)
         if found is None:
             return DISPLAY, f"{root} is not in the run"
         root_context, root_facts = found
@@ -326,7 +326,7 @@ class InitAnalysis:
         for member in mro[1:]:
             if member == NN_MODULE:
                 continue
-            member_found = self.context.run.class_context(member)
+            member_found = self.context.class_context(member)
             if member_found is None:
                 return DISPLAY, f"{member.rsplit('.', 1)[-1]} is outside the run, so the cooperative chain cannot be checked"
             member_context, member_facts = member_found
@@ -453,7 +453,7 @@ class InitAnalysis:
         for klass in mro:
             if klass == NN_MODULE:
                 return []
-            found = self.context.run.class_context(klass)
+            found = self.context.class_context(klass)
             if found is None:
                 return None
             init = found[1].methods.get("__init__")
