@@ -24,23 +24,7 @@ from codemods.use_module_list import USE_MODULE_LIST
 
 # --- sample sources ----------------------------------------------------------------------------
 
-TOWER = """\
-import torch.nn as nn
-
-
-class Tower(nn.Module):
-    def __init__(self, depth=2):
-        super().__init__()
-        self.blocks = [nn.Linear(4, 4) for _ in range(depth)]
-
-    def forward(self, x):
-        for block in self.blocks:
-            x = block(x)
-        return x
-"""
-TOWER_BUG = "[nn.Linear(4, 4) for _ in range(depth)]"
-TOWER_FIX = "nn.ModuleList([nn.Linear(4, 4) for _ in range(depth)])"
-TOWER_FIXED = TOWER.replace(TOWER_BUG, TOWER_FIX)
+from _samples import TOWER, TOWER_BUG, TOWER_FIX, TOWER_FIXED  # noqa: E402
 
 # MF102 with an unsafe fix: the keys come from an __init__ argument.
 HEADS = """\

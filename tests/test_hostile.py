@@ -21,23 +21,7 @@ from click.testing import CliRunner
 from codemods import _engine
 from codemods._cli import cli
 
-TOWER = """\
-import torch.nn as nn
-
-
-class Tower(nn.Module):
-    def __init__(self, depth=2):
-        super().__init__()
-        self.blocks = [nn.Linear(4, 4) for _ in range(depth)]
-
-    def forward(self, x):
-        for block in self.blocks:
-            x = block(x)
-        return x
-"""
-TOWER_BUG = "[nn.Linear(4, 4) for _ in range(depth)]"
-TOWER_FIX = "nn.ModuleList([nn.Linear(4, 4) for _ in range(depth)])"
-TOWER_FIXED = TOWER.replace(TOWER_BUG, TOWER_FIX)
+from _samples import TOWER, TOWER_BUG, TOWER_FIX, TOWER_FIXED  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

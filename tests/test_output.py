@@ -23,21 +23,10 @@ from codemods._rule import Applicability, Finding
 
 VERSION = "9.9.9"
 
+from _samples import TOWER  # noqa: E402
+
 # MF101, safe
-SAFE = """\
-import torch.nn as nn
-
-
-class Tower(nn.Module):
-    def __init__(self, depth=2):
-        super().__init__()
-        self.blocks = [nn.Linear(4, 4) for _ in range(depth)]
-
-    def forward(self, x):
-        for block in self.blocks:
-            x = block(x)
-        return x
-"""
+SAFE = TOWER
 
 # MF102, unsafe: the keys come from an __init__ argument
 UNSAFE = """\
