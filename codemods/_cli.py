@@ -38,7 +38,8 @@ def _split(values: Sequence[str]) -> list[str]:
 
 def _settings(paths: Sequence[str], config_file: str | None, select: Sequence[str], extend_select: Sequence[str],
               ignore: Sequence[str], unsafe_fixes: bool | None, exclude: Sequence[str],
-              extend_exclude: Sequence[str], jobs: int = 1) -> Settings:
+              extend_exclude: Sequence[str], jobs: int = 1, cache_dir: str | None = None,
+              no_cache: bool = True) -> Settings:
     """The configuration file, overridden by the command line."""
     try:
         if config_file:
@@ -66,6 +67,7 @@ def _settings(paths: Sequence[str], config_file: str | None, select: Sequence[st
         config_root=config.root,
         module_factories=frozenset(config.module_factories),
         jobs=jobs,
+        cache_dir=None if no_cache else (cache_dir or str(config.root / ".modfix_cache")),
     )
     return Settings(options, config.exclude + config.extend_exclude + list(exclude) + list(extend_exclude))
 
@@ -153,6 +155,10 @@ shared_options = [
     click.option("--stdin-filename", metavar="PATH", help="The name to report for `-` (standard input)."),
     click.option("-q", "--quiet", is_flag=True, help="Print findings (or the diff) only: no summary, no progress."),
     click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings or changes (errors still exit 2)."),
+    click.option("--cache-dir", metavar="DIR", envvar="MODFIX_CACHE_DIR",
+                 help="Where to keep results between runs (default: .modfix_cache in the project root)."),
+    click.option("--no-cache", is_flag=True, envvar="MODFIX_NO_CACHE",
+                 help="Read and analyse every file, and keep no results."),
     click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, show_default="0: one per CPU",
                  help="Processes to analyse with; the output is the same for any number."),
     click.argument("paths", nargs=-1, required=True, type=click.Path()),
@@ -183,11 +189,11 @@ def _exit(report_had_errors: bool, found: bool, exit_zero: bool) -> None:
 @_with_shared
 def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str | None, unsafe_fixes: bool | None,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
-          extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool, jobs: int,
-          paths: tuple[str, ...]) -> None:
+          extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool,
+          cache_dir: str | None, no_cache: bool, jobs: int, paths: tuple[str, ...]) -> None:
     """Report findings as PATH:LINE:COL: CODE message; [*] marks what `apply` would fix."""
     settings = _settings(paths, config_file, select, extend_select, ignore, unsafe_fixes, exclude, extend_exclude,
-                         jobs)
+                         jobs, cache_dir, no_cache or add_noqa)
     options = settings.options
     report = _run(paths, settings, write=False, stdin_filename=stdin_filename, quiet=quiet)
     findings = [(r, f) for r in report.files for f in r.findings]
@@ -232,13 +238,13 @@ def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str
 @_with_shared
 def apply(diff: bool, color: str, output_format: str | None, config_file: str | None, unsafe_fixes: bool | None,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
-          extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool, jobs: int,
-          paths: tuple[str, ...]) -> None:
+          extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool,
+          cache_dir: str | None, no_cache: bool, jobs: int, paths: tuple[str, ...]) -> None:
     """Rewrite files in place (`-` reads standard input and writes the result to standard output)."""
     if output_format and not diff:
         raise click.UsageError("--output-format goes with --diff (apply writes files; check prints findings)")
     settings = _settings(paths, config_file, select, extend_select, ignore, unsafe_fixes, exclude, extend_exclude,
-                         jobs)
+                         jobs, cache_dir, no_cache)
     options = settings.options
     report = _run(paths, settings, write=not diff, stdin_filename=stdin_filename, quiet=quiet)
     use_color = color == "always" or (color == "auto" and sys.stdout.isatty())

@@ -23,6 +23,7 @@ from . import _rewrite
 from ._facts import (
     ClassFacts, Names, Values, all_statements, class_qualname, collect_class_facts, module_level_statements,
 )
+from ._cache import Cache, digest
 from ._config import matches, read_suppressions
 from ._files import FileChangedError, discover, write_atomic
 from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
@@ -82,6 +83,19 @@ class Options:
     config_root: Path | None = None
     module_factories: frozenset[str] = frozenset()  # qualified names of callables that return modules
     jobs: int = 1  # processes; 0 = one per CPU
+    cache_dir: str | None = None  # where to keep results between runs; None = no cache
+    # analyse every file, not only those the first pass finds Module classes in: the slow reference
+    # that tests compare the fast path with
+    analyse_every_file: bool = False
+
+    def fingerprint(self, rules: Sequence[Rule]) -> str:
+        """What the cached results depend on besides the files: version, rules, settings."""
+        from . import __version__
+
+        parts = [__version__, ",".join(r.code for r in self.enabled(rules)), str(self.unsafe_fixes),
+                 ",".join(sorted(self.ignore)), repr(sorted((p, sorted(c)) for p, c in self.per_file_ignores)),
+                 str(self.config_root), ",".join(sorted(self.module_factories))]
+        return digest("\n".join(parts))[:16]
 
     def enabled(self, rules: Sequence[Rule], path: str | None = None) -> list[Rule]:
         chosen = [r for r in rules if (r.default_enabled if self.select is None else r.code in self.select)]
@@ -402,22 +416,55 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
     jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
     parallel = jobs > 1 and len(displays) >= PARALLEL_THRESHOLD and _can_fork()
 
-    # 1. every file: read, decode, parse, summarize (the class hierarchy crosses files)
-    if parallel:
+    cache = Cache(options.cache_dir, options.fingerprint(rules)) if options.cache_dir else None
+
+    # 1. every file: read, decode, parse, summarize (the class hierarchy crosses files); a file whose
+    #    size and mtime match the cache is not even read
+    known: dict[str, FirstPass] = {}
+    stats: dict[str, os.stat_result] = {}
+    if cache is not None:
+        for display in displays:
+            try:
+                stats[display] = os.stat(display)
+            except OSError:
+                continue
+            entry = cache.unchanged(display, stats[display])
+            if entry is not None:
+                known[display] = FirstPass(display, summary=entry.summary, digest=entry.digest)
+    pending = [d for d in displays if d not in known]
+    if parallel and len(pending) >= PARALLEL_THRESHOLD:
         with _pool(jobs) as pool:
-            firsts = list(pool.map(_first_pass, displays, chunksize=max(1, len(displays) // (jobs * 8))))
+            fresh = list(pool.map(_first_pass, pending, chunksize=max(1, len(pending) // (jobs * 8))))
     else:
-        firsts = [_first_pass(display, keep=True) for display in displays]
+        fresh = [_first_pass(display, keep=True, keep_all=options.analyse_every_file) for display in pending]
+    for first in fresh:
+        known[first.path] = first
+        if cache is not None:
+            if first.summary is not None and first.path in stats:
+                cache.remember(first.path, stats[first.path], first.digest, first.summary)
+            else:
+                cache.forget(first.path)
+    firsts = [known[d] for d in displays]
     if "-" in paths and read_stdin is not None:
         firsts.append(_first_pass(stdin_path, keep=True, data=read_stdin()))
     the_run = Run([f.summary for f in firsts if f.summary], options.module_factories,
                   [f.parsed for f in firsts if f.parsed])
 
-    # 2. the files that define Module classes: analyse, fix, write
-    targets = [f for f in firsts if f.summary and (f.from_stdin or the_run.hierarchy.defines_modules(f.summary))]
+    # 2. the files that define Module classes: analyse, fix, write (unless the cache has the answer)
+    targets = [f for f in firsts if f.summary and (f.from_stdin or options.analyse_every_file
+                                                   or the_run.hierarchy.defines_modules(f.summary))]
     chosen = {id(f) for f in targets}
     the_run.forget(f.path for f in firsts if f.parsed is not None and id(f) not in chosen)
     results: dict[str, FileResult] = {}
+    fingerprints: dict[str, str] = {}
+    if cache is not None:
+        digests = {f.summary.module_name: f.digest for f in firsts if f.summary}
+        for first in [f for f in targets if not f.from_stdin]:
+            fingerprints[first.path] = _fingerprint(the_run.hierarchy, first, digests)
+            findings = cache.result(first.path, fingerprints[first.path])
+            if findings is not None:
+                results[first.path] = FileResult(first.path, findings=findings, remaining=list(findings))
+        targets = [f for f in targets if f.path not in results]
     if parallel and len(targets) > 1:
         global _WORKER
         _WORKER = (the_run, rules, options, write)
@@ -437,7 +484,18 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
         for count, first in enumerate(targets, 1):
             if progress is not None:
                 progress(count, len(targets), first.path)
-            results[first.path] = _analyse(the_run, first.parsed, first.data, rules, options, write, first.from_stdin)
+            if first.parsed is None:  # summarized from the cache: read it now
+                results[first.path] = _second_pass(first.path, (the_run, rules, options, write))
+            else:
+                results[first.path] = _analyse(the_run, first.parsed, first.data, rules, options, write,
+                                               first.from_stdin)
+    if cache is not None:
+        for path, fingerprint in fingerprints.items():
+            result = results.get(path)
+            if result is not None and result.error is None and not result.changed and not any(
+                    options.applies(f) for f in result.findings):
+                cache.store_result(path, fingerprint, result.findings)
+        cache.save()
     for first in firsts:
         first.parsed = first.parsed if id(first) in chosen else None
         result = results.get(first.path) or FileResult(first.path, error=first.error, from_stdin=first.from_stdin)
@@ -461,9 +519,26 @@ class FirstPass:
     parsed: ParsedFile | None = None  # kept only in the sequential mode
     data: bytes | str | None = None
     from_stdin: bool = False
+    digest: str = ""
 
 
-def _first_pass(path: str, keep: bool = False, data: bytes | str | None = None) -> FirstPass:
+def _fingerprint(hierarchy: Hierarchy, first: FirstPass, digests: dict[str, str]) -> str:
+    """The file's content and that of every file holding its classes' bases and subclasses."""
+    summary = first.summary
+    related: set[str] = set()
+    for name in summary.classes:
+        qualname = f"{summary.module_name}.{name}"
+        related.update(hierarchy.ancestors_in_run(qualname), hierarchy.descendants_in_run(qualname))
+    for base in summary.nested_bases:
+        resolved = hierarchy.resolve(base)
+        if resolved:
+            related.add(resolved)
+            related.update(hierarchy.ancestors_in_run(resolved))
+    parts = [first.digest] + sorted(f"{q}={digests.get(q.rpartition('.')[0], '')}" for q in related)
+    return digest("\n".join(parts))
+
+
+def _first_pass(path: str, keep: bool = False, data: bytes | str | None = None, keep_all: bool = False) -> FirstPass:
     from_stdin = data is not None
     first = FirstPass(path, from_stdin=from_stdin)
     if data is None:
@@ -485,14 +560,15 @@ def _first_pass(path: str, keep: bool = False, data: bytes | str | None = None) 
         first.error = FileError(path, f"cannot parse: {exc}")
     else:
         first.summary = parsed.summary
+        first.digest = digest(data)
         derives = any(parsed.summary.classes.values()) or parsed.summary.nested_bases
-        if keep and (derives or from_stdin):  # a file with no class deriving from anything holds no Module
+        if keep and (derives or from_stdin or keep_all):  # a file with no class deriving from anything holds no Module
             first.parsed, first.data = parsed, data
     return first
 
 
-def _second_pass(path: str) -> FileResult:
-    the_run, rules, options, write = _WORKER
+def _second_pass(path: str, state: tuple | None = None) -> FileResult:
+    the_run, rules, options, write = state or _WORKER
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -549,8 +625,17 @@ def add_noqa_comments(report: RunReport) -> tuple[int, list[FileError]]:
     large codebase can adopt modfix and fix its findings over time. Returns (comments added, errors)."""
     added, errors = 0, []
     for result in report.files:
-        if not result.findings or result.from_stdin or result.source is None:
+        if not result.findings or result.from_stdin:
             continue
+        if result.source is None:  # a result from the cache: read the file now
+            try:
+                with open(result.path, "rb") as handle:
+                    result.data = handle.read()
+                result.source = decode(result.data)
+                result.original = result.source.text
+            except (OSError, SourceError) as exc:
+                errors.append(FileError(result.path, f"cannot read: {exc}"))
+                continue
         lines = result.original.splitlines(keepends=True)
         codes_by_line: dict[int, list[str]] = {}
         for finding in result.findings:

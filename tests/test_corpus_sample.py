@@ -68,3 +68,24 @@ def test_corpus_sample_never_breaks_and_never_loses_a_byte(corpus, tmp_path, rec
         assert sum(report.findings.values()) > 0 and report.rewritten, report.summary()
     if report.uncompilable:
         assert set(report.reported_errors) == report.uncompilable, report.summary()
+
+
+def test_the_fast_path_says_what_analysing_every_file_says(corpus, tmp_path):
+    """The first pass skips files without Module classes and families are looked up lazily, in
+    parallel workers: the findings must be those of a full analysis of every file, in one process."""
+    from codemods import RULES
+    from codemods._engine import Options, run
+
+    copied, _ = corpus_check.copy_sample(corpus, tmp_path / "sample")
+    if len(copied) < MIN_FILES:
+        pytest.skip("not the corpus the sample list was made from")
+    every = frozenset(r.code for r in RULES)
+
+    def findings(**extra):
+        report = run([str(tmp_path / "sample")], RULES, Options(unsafe_fixes=True, select=every, **extra), write=False)
+        return [(r.path, r.fixed, [(f.line, f.column, f.code, f.message) for f in r.findings],
+                 r.error and r.error.message) for r in report.files]
+
+    reference = findings(analyse_every_file=True, jobs=1)
+    assert findings(jobs=2) == reference
+    assert findings(jobs=1) == reference

@@ -1,0 +1,98 @@
+"""The cache that lets a run over an unchanged tree skip reading, parsing and analysing it.
+
+One pickle per modfix version and configuration under the cache directory (``.modfix_cache/`` in the
+project root). For each file it keeps the size and mtime it had (a stat that matches means "not
+changed", as Ruff decides; when they differ, the content digest decides), the file's summary for the
+class hierarchy, and the findings of its last analysis with the fingerprint they were computed
+under: the file's digest plus the digests of the files holding its classes' bases and subclasses,
+since a change in a base class file must invalidate its subclasses' results. Only results with
+nothing to fix are reused; a file with a fix to apply is analysed again.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._hierarchy import FileSummary
+from ._rule import Finding
+
+
+@dataclass
+class Entry:
+    size: int
+    mtime_ns: int
+    digest: str
+    summary: FileSummary
+    fingerprint: str | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def digest(data: bytes | str) -> str:
+    return hashlib.blake2b(data if isinstance(data, bytes) else data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class Cache:
+    def __init__(self, directory: str | os.PathLike, key: str):
+        self.path = Path(directory) / f"results-{key}.pickle"
+        self.entries: dict[str, Entry] = {}
+        self.dirty = False
+        try:
+            with open(self.path, "rb") as handle:
+                loaded = pickle.load(handle)
+            if isinstance(loaded, dict):
+                self.entries = loaded
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            self.entries = {}  # no cache, or an unreadable one: start afresh
+
+    def unchanged(self, path: str, stat: os.stat_result) -> Entry | None:
+        entry = self.entries.get(os.path.abspath(path))
+        if entry is not None and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns:
+            return entry
+        return None
+
+    def same_content(self, path: str, content_digest: str) -> Entry | None:
+        entry = self.entries.get(os.path.abspath(path))
+        return entry if entry is not None and entry.digest == content_digest else None
+
+    def remember(self, path: str, stat: os.stat_result, content_digest: str, summary: FileSummary) -> None:
+        key = os.path.abspath(path)
+        old = self.entries.get(key)
+        keep = old is not None and old.digest == content_digest
+        self.entries[key] = Entry(stat.st_size, stat.st_mtime_ns, content_digest, summary,
+                                  old.fingerprint if keep else None, old.findings if keep else [])
+        self.dirty = True
+
+    def result(self, path: str, fingerprint: str) -> list[Finding] | None:
+        entry = self.entries.get(os.path.abspath(path))
+        if entry is not None and entry.fingerprint == fingerprint:
+            return entry.findings
+        return None
+
+    def store_result(self, path: str, fingerprint: str, findings: list[Finding]) -> None:
+        entry = self.entries.get(os.path.abspath(path))
+        if entry is not None:
+            entry.fingerprint, entry.findings = fingerprint, findings
+            self.dirty = True
+
+    def forget(self, path: str) -> None:
+        if self.entries.pop(os.path.abspath(path), None) is not None:
+            self.dirty = True
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.path.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# made by modfix\n*\n")
+            handle, temporary = tempfile.mkstemp(prefix=".results-", dir=self.path.parent)
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(self.entries, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time next run

@@ -1,0 +1,101 @@
+"""The result cache: a warm run says exactly what a cold run says, and a change anywhere it matters
+(the file, a base class's file, a subclass's file, the settings) is seen."""
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from codemods._cli import cli
+
+BASE = """\
+import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = [nn.Linear(2, 2) for _ in range(2)]
+"""
+CHILD = """\
+from .base import Base
+
+
+class Child(Base):
+    def prune(self):
+        return len(self.blocks)
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.delenv("MODFIX_NO_CACHE", raising=False)
+    root = tmp_path / "project"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("")
+    (root / "pkg" / "base.py").write_text(BASE)
+    (root / "pkg" / "child.py").write_text(CHILD)
+    monkeypatch.chdir(root)
+    return root
+
+
+def check(*args: str):
+    result = CliRunner().invoke(cli, ["check", "-j", "1", *args, "pkg"])
+    return result.exit_code, result.stdout
+
+
+def touch_later(path: Path, text: str) -> None:
+    """Write, and make sure the mtime moves even within one timestamp tick."""
+    before = path.stat().st_mtime_ns
+    path.write_text(text)
+    os.utime(path, ns=(before + 10_000_000, before + 10_000_000))
+
+
+def test_warm_run_matches_cold_and_parses_no_file(project, monkeypatch):
+    # a display-only finding: nothing to fix, so its result is cached too
+    (project / "pkg" / "child.py").write_text(CHILD.replace("return len(self.blocks)", "self.blocks.sort(key=id)"))
+    cold = check()
+    assert cold[0] == 1 and "not fixed automatically" in cold[1]
+    assert (project / ".modfix_cache").is_dir()
+    from codemods import _engine
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("a warm run over an unchanged tree parsed a file")
+
+    monkeypatch.setattr(_engine, "parse_file", no_parse)
+    assert check() == cold
+
+
+def test_a_change_in_a_subclass_file_reaches_the_base_result(project):
+    assert "MF101 [*]" in check()[1]
+    touch_later(project / "pkg" / "child.py", CHILD.replace("return len(self.blocks)", "self.blocks.sort(key=id)"))
+    code, out = check()
+    assert code == 1 and "MF101 [*]" not in out and ".sort() is called on it" in out  # display-only now
+    assert check() == (code, out)
+
+
+def test_settings_and_content_changes_are_seen(project):
+    assert check()[0] == 1
+    assert check("--ignore", "MF101")[0] == 0
+    touch_later(project / "pkg" / "base.py", BASE.replace("[nn.Linear(2, 2) for _ in range(2)]", "[1, 2]"))
+    assert check()[0] == 0
+    touch_later(project / "pkg" / "base.py", "def broken(:\n")
+    code, out = check()
+    assert code == 2
+
+
+def test_apply_after_a_cached_check_fixes_the_file(project):
+    assert check()[0] == 1
+    result = CliRunner().invoke(cli, ["apply", "-j", "1", "pkg"])
+    assert result.exit_code == 1
+    assert "nn.ModuleList(" in (project / "pkg" / "base.py").read_text()
+    assert check() == (0, "")
+
+
+def test_no_cache_keeps_nothing(project):
+    result = CliRunner().invoke(cli, ["check", "--no-cache", "pkg"])
+    assert result.exit_code == 1
+    assert not (project / ".modfix_cache").exists()
