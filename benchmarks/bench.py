@@ -16,6 +16,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -72,15 +73,20 @@ def main() -> int:
         files = sum(1 for _ in path.rglob("*.py"))
         floor = timed([sys.executable, "-c", FLOOR, str(path)], args.runs)
         row = {"tree": tree, "files": files, "ast.parse floor": floor}
-        row["modfix -j1"] = timed(modfix + ["check", "-q", "-j", "1", str(path)], args.runs)
-        row["modfix -j0"] = timed(modfix + ["check", "-q", str(path)], args.runs)
-        row["peak MB"] = peak_memory_mb(modfix + ["check", "-q", str(path)])
+        row["modfix -j1"] = timed(modfix + ["check", "-q", "--no-cache", "-j", "1", str(path)], args.runs)
+        row["modfix -j0"] = timed(modfix + ["check", "-q", "--no-cache", str(path)], args.runs)
+        row["peak MB"] = peak_memory_mb(modfix + ["check", "-q", "--no-cache", str(path)])
+        with tempfile.TemporaryDirectory() as cache:
+            warm = modfix + ["check", "-q", "--cache-dir", cache, str(path)]
+            subprocess.run(warm, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            row["modfix warm"] = timed(warm, args.runs)
         if ruff:
             row["ruff UP008"] = timed([ruff, "check", "--select", "UP008", "--no-cache", "--quiet", str(path)], args.runs)
         if torchfix and tree.endswith("-s20"):
             row["torchfix"] = timed([torchfix, str(path)], 1)
         rows.append(row)
-    columns = [c for c in ("tree", "files", "ast.parse floor", "modfix -j1", "modfix -j0", "peak MB", "ruff UP008",
+    columns = [c for c in ("tree", "files", "ast.parse floor", "modfix -j1", "modfix -j0", "modfix warm", "peak MB",
+                           "ruff UP008",
                            "torchfix") if any(c in r for r in rows)]
     print(f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
           f"medians of {args.runs} runs, seconds (ratio to the ast.parse floor)")
