@@ -6,7 +6,7 @@ changed", as Ruff decides; when they differ, the content digest decides), the fi
 class hierarchy, and the findings of its last analysis with the fingerprint they were computed
 under: the file's digest plus the digests of the files holding its classes' bases and subclasses,
 since a change in a base class file must invalidate its subclasses' results. Only results with
-nothing to fix are reused; a file with a fix to apply is analysed again.
+fixes that the caller needs applied (apply, --diff) are analysed again.
 """
 from __future__ import annotations
 
@@ -39,14 +39,17 @@ class Cache:
     def __init__(self, directory: str | os.PathLike, key: str):
         self.path = Path(directory) / f"results-{key}.pickle"
         self.entries: dict[str, Entry] = {}
+        # the last run: a digest of its files and their contents, and each file's fingerprint, so that
+        # a run over an unchanged tree need not recompute the fingerprints from the class hierarchy
+        self.last_run: tuple[str, dict[str, str]] = ("", {})
         self.dirty = False
         try:
             with open(self.path, "rb") as handle:
                 loaded = pickle.load(handle)
-            if isinstance(loaded, dict):
-                self.entries = loaded
+            if isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[0], dict):
+                self.entries, self.last_run = loaded
         except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
-            self.entries = {}  # no cache, or an unreadable one: start afresh
+            self.entries, self.last_run = {}, ("", {})  # no cache, or an unreadable one: start afresh
 
     def unchanged(self, path: str, stat: os.stat_result) -> Entry | None:
         entry = self.entries.get(os.path.abspath(path))
@@ -92,7 +95,7 @@ class Cache:
                 ignore.write_text("# made by modfix\n*\n")
             handle, temporary = tempfile.mkstemp(prefix=".results-", dir=self.path.parent)
             with os.fdopen(handle, "wb") as out:
-                pickle.dump(self.entries, out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((self.entries, self.last_run), out, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
         except OSError:
             pass  # a cache that cannot be written only costs time next run

@@ -77,12 +77,12 @@ def _read_stdin() -> bytes:
 
 
 def _run(paths: Sequence[str], settings: Settings, write: bool, stdin_filename: str | None,
-         quiet: bool = False) -> RunReport:
+         quiet: bool = False, fixes_needed: bool = True) -> RunReport:
     progress = None if quiet else ProgressBar.for_stderr()
     try:
         return run(list(paths), RULES, settings.options, write=write, read_stdin=_read_stdin,
                    stdin_path=stdin_filename or "-", exclude=settings.exclude,
-                   progress=progress.update if progress else None)
+                   progress=progress.update if progress else None, fixes_needed=fixes_needed)
     finally:
         if progress:
             progress.close()
@@ -195,7 +195,7 @@ def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str
     settings = _settings(paths, config_file, select, extend_select, ignore, unsafe_fixes, exclude, extend_exclude,
                          jobs, cache_dir, no_cache or add_noqa)
     options = settings.options
-    report = _run(paths, settings, write=False, stdin_filename=stdin_filename, quiet=quiet)
+    report = _run(paths, settings, write=False, stdin_filename=stdin_filename, quiet=quiet, fixes_needed=False)
     findings = [(r, f) for r in report.files for f in r.findings]
     if add_noqa:
         added, failures = add_noqa_comments(report)

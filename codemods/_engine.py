@@ -388,8 +388,11 @@ def _syntax_error(path: str, exc: SyntaxError) -> FileError:
 
 def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write: bool,
         read_stdin: Callable[[], bytes | str] | None = None, stdin_path: str = "-",
-        exclude: Sequence[str] = (), progress: Callable[[int, int, str], None] | None = None) -> RunReport:
-    """Analyse (and with ``write``, fix) the files; ``-`` among the paths reads ``read_stdin()``."""
+        exclude: Sequence[str] = (), progress: Callable[[int, int, str], None] | None = None,
+        fixes_needed: bool = True) -> RunReport:
+    """Analyse (and with ``write``, fix) the files; ``-`` among the paths reads ``read_stdin()``.
+
+    Without ``fixes_needed`` (a check), cached findings are reused even when they carry fixes."""
     # Thousands of live syntax trees make every cyclic collection walk millions of objects:
     # parsing a large tree took 3 times longer with the collector on. It runs once, at the end.
     collecting = gc.isenabled()
@@ -399,7 +402,7 @@ def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write:
     sys.setrecursionlimit(max(limit, 20000))
     try:
         return _run(paths, rules, options, write=write, read_stdin=read_stdin, stdin_path=stdin_path,
-                    exclude=exclude, progress=progress)
+                    exclude=exclude, progress=progress, fixes_needed=fixes_needed or write)
     finally:
         sys.setrecursionlimit(limit)
         if collecting:
@@ -408,7 +411,7 @@ def run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write:
 
 def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write: bool,
          read_stdin: Callable[[], bytes | str] | None, stdin_path: str, exclude: Sequence[str],
-         progress: Callable[[int, int, str], None] | None = None) -> RunReport:
+         progress: Callable[[int, int, str], None] | None = None, fixes_needed: bool = True) -> RunReport:
     report = RunReport()
     discovered = discover([p for p in paths if p != "-"], exclude=exclude)
     report.errors.extend(FileError(e.path, e.message) for e in discovered.errors)
@@ -459,13 +462,17 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
     fingerprints: dict[str, str] = {}
     if cache is not None:
         digests = {f.summary.module_name: f.digest for f in firsts if f.summary}
+        run_digest = digest("\n".join(f"{f.path}\0{f.digest}" for f in firsts if f.summary))
+        same_run = cache.last_run[0] == run_digest
         for first in [f for f in targets if not f.from_stdin]:
-            fingerprints[first.path] = _fingerprint(the_run.hierarchy, first, digests)
+            fingerprint = cache.last_run[1].get(first.path) if same_run else None
+            fingerprints[first.path] = fingerprint or _fingerprint(the_run.hierarchy, first, digests)
             findings = cache.result(first.path, fingerprints[first.path])
-            if findings is not None:
+            if findings is not None and not (fixes_needed and any(options.applies(f) for f in findings)):
                 results[first.path] = FileResult(first.path, findings=findings, remaining=list(findings))
         targets = [f for f in targets if f.path not in results]
-    if parallel and len(targets) > 1:
+        cache.last_run = (run_digest, dict(fingerprints))
+    if parallel and len(targets) >= PARALLEL_THRESHOLD // 4:
         global _WORKER
         _WORKER = (the_run, rules, options, write)
         try:
@@ -492,9 +499,8 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
     if cache is not None:
         for path, fingerprint in fingerprints.items():
             result = results.get(path)
-            if result is not None and result.error is None and not result.changed and not any(
-                    options.applies(f) for f in result.findings):
-                cache.store_result(path, fingerprint, result.findings)
+            if result is not None and result.error is None and not result.written:
+                cache.store_result(path, fingerprint, result.findings)  # the file on disk is as analysed
         cache.save()
     for first in firsts:
         first.parsed = first.parsed if id(first) in chosen else None

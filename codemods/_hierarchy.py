@@ -90,6 +90,7 @@ class Hierarchy:
             self._files[summary.module_name] = None if summary.module_name in self._files else summary
         self._is_module: dict[str, bool] = {}
         self._subclasses: dict[str, list[str]] | None = None
+        self._descendants: dict[str, list[str]] = {}
 
     def resolve(self, qualname: str | None, _depth: int = 0) -> str | None:
         """Follow re-exports (``from .modeling import Model`` in a package) to where a class is defined."""
@@ -198,6 +199,14 @@ class Hierarchy:
         return seen
 
     def descendants_in_run(self, qualname: str) -> list[str]:
+        known = self._descendants.get(qualname)
+        if known is not None:
+            return known
+        found = self._find_descendants(qualname)
+        self._descendants[qualname] = found
+        return found
+
+    def _find_descendants(self, qualname: str) -> list[str]:
         if self._subclasses is None:
             self._subclasses = {}
             for module, summary in self._files.items():
