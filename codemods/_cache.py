@@ -25,6 +25,7 @@ from ._rule import Finding
 class Entry:
     size: int
     mtime_ns: int
+    inode: int  # a rewrite by os.replace (formatters, modfix itself) gets a new inode whatever the clock says
     digest: str
     summary: FileSummary
     fingerprint: str | None = None
@@ -37,7 +38,7 @@ def digest(data: bytes | str) -> str:
 
 class Cache:
     def __init__(self, directory: str | os.PathLike, key: str):
-        self.path = Path(directory) / f"results-{key}.pickle"
+        self.path = Path(directory) / f"results-v2-{key}.pickle"
         self.entries: dict[str, Entry] = {}
         # the last run: a digest of its files and their contents, and each file's fingerprint, so that
         # a run over an unchanged tree need not recompute the fingerprints from the class hierarchy
@@ -53,7 +54,8 @@ class Cache:
 
     def unchanged(self, path: str, stat: os.stat_result) -> Entry | None:
         entry = self.entries.get(os.path.abspath(path))
-        if entry is not None and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns:
+        if (entry is not None and entry.size == stat.st_size and entry.mtime_ns == stat.st_mtime_ns
+                and entry.inode == stat.st_ino):
             return entry
         return None
 
@@ -65,7 +67,7 @@ class Cache:
         key = os.path.abspath(path)
         old = self.entries.get(key)
         keep = old is not None and old.digest == content_digest
-        self.entries[key] = Entry(stat.st_size, stat.st_mtime_ns, content_digest, summary,
+        self.entries[key] = Entry(stat.st_size, stat.st_mtime_ns, stat.st_ino, content_digest, summary,
                                   old.fingerprint if keep else None, old.findings if keep else [])
         self.dirty = True
 
