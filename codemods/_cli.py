@@ -20,8 +20,8 @@ import click
 from . import RULES, __version__, rule_by_code
 from ._config import Config, ConfigError, check_code, expand, find_config, load_config
 from ._engine import FileResult, Options, RunReport, add_noqa_comments, run
-from ._output import FORMATS, render
-from ._rule import Applicability, Finding
+from ._output import FORMATS, finding_line, render
+from ._rule import Applicability
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -130,11 +130,6 @@ def _report_errors(report: RunReport) -> bool:
             message += " (please report this with the file that caused it)"
         click.echo(f"{where}: {kind}: {message}", err=True)
     return bool(errors)
-
-
-def _finding_line(path: str, finding: Finding, options: Options) -> str:
-    mark = " [*]" if options.applies(finding) else ""
-    return f"{path}:{finding.line}:{finding.column}: {finding.code}{mark} {finding.message}"
 
 
 def _plural(count: int, word: str) -> str:
@@ -310,7 +305,7 @@ def _print_apply_summary(report: RunReport, changed: list[FileResult], options: 
     for result, finding in left:
         if finding.fixable and finding.applicability is Applicability.UNSAFE and not options.unsafe_fixes:
             unsafe += 1
-        click.echo("  " + _finding_line(result.path, finding, options), err=True)
+        click.echo("  " + finding_line(result.path, finding, options), err=True)
     if unsafe:
         click.echo(f"  {unsafe} of them can be fixed with --unsafe-fixes (review the diff: the intent is uncertain).",
                    err=True)

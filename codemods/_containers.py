@@ -771,7 +771,3 @@ def _added_keys(attr: str, shape: Shape, container: str, filled: bool) -> tuple[
 def container_findings(context: FileContext) -> list[Finding]:
     return context.cached("containers", lambda: ContainerAnalysis(context).findings)
 
-
-def findings_of(code: str):
-    """A rule's check: the file's container findings with that code."""
-    return lambda context: [f for f in container_findings(context) if f.code == code]

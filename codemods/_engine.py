@@ -348,10 +348,6 @@ def _parses(text: str) -> bool:
     return True
 
 
-class RewriteError(Exception):
-    pass
-
-
 MAX_FIX_ROUNDS = 5
 
 
@@ -596,9 +592,6 @@ def _analyse(the_run: Run, parsed: ParsedFile, data: bytes | str, rules: Sequenc
     try:
         result.findings, result.fixed, result.applied, result.remaining = fix_until_stable(
             the_run, parsed, rules, options)
-    except RewriteError as exc:
-        result.error = FileError(parsed.path, f"internal error: {exc}", internal=True)
-        return result
     except RecursionError:
         result.error = FileError(parsed.path, "internal error: recursion limit reached while analysing",
                                  internal=True)

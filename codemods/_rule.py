@@ -89,3 +89,8 @@ class Rule:
                 break
             section.append(line.strip())
         return " ".join(part for part in section if part)
+
+
+def findings_with_code(compute: "callable[[FileContext], list[Finding]]", code: str):
+    """A rule's check, for a family whose analysis (``compute``, cached per file) yields several codes."""
+    return lambda context: [f for f in compute(context) if f.code == code]

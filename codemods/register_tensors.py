@@ -55,7 +55,7 @@ import re
 
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, parent_of
-from ._rule import Applicability, Edit, Finding, Rule
+from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
 from ._tensors import Tensors, TensorInfo
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
@@ -458,14 +458,14 @@ def tensor_findings(context: FileContext) -> list[Finding]:
 REGISTER_TENSOR = Rule(
     code="MF201", name="register-tensor",
     summary="tensor attribute on self -> nn.Parameter or register_buffer, chosen from evidence",
-    check=lambda context: [f for f in tensor_findings(context) if f.code == "MF201"], doc=__doc__,
+    check=findings_with_code(tensor_findings, "MF201"), doc=__doc__,
     safety="safe when the evidence decides (intent to learn, integer dtype, state updates, constants, "
            "weights used as weights); unsafe when the role is unclear; display-only when kept off on purpose",
 )
 PARAMETER_CONVERSION = Rule(
     code="MF202", name="parameter-conversion",
     summary="nn.Parameter(t).to(device) returns a plain tensor -> nn.Parameter(t.to(device))",
-    check=lambda context: [f for f in tensor_findings(context) if f.code == "MF202"], doc=__doc__,
+    check=findings_with_code(tensor_findings, "MF202"), doc=__doc__,
     safety="safe",
 )
 RULES = (REGISTER_TENSOR, PARAMETER_CONVERSION)

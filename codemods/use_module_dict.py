@@ -31,19 +31,19 @@ Fix safety
 """
 from __future__ import annotations
 
-from ._containers import CODES, MODULE_DICT, PARAMETER_DICT, findings_of
-from ._rule import Rule
+from ._containers import CODES, MODULE_DICT, PARAMETER_DICT, container_findings
+from ._rule import Rule, findings_with_code
 
 
 USE_MODULE_DICT = Rule(
     code=CODES[MODULE_DICT], name="use-module-dict",
     summary="submodules in a plain dict attribute -> nn.ModuleDict",
-    check=findings_of(CODES[MODULE_DICT]), doc=__doc__,
+    check=findings_with_code(container_findings, CODES[MODULE_DICT]), doc=__doc__,
     safety="safe when every value is a new module, keys are valid and every use works on nn.ModuleDict; otherwise unsafe or display-only, with the reason",
 )
 USE_PARAMETER_DICT = Rule(
     code=CODES[PARAMETER_DICT], name="use-parameter-dict",
     summary="nn.Parameters in a plain dict attribute -> nn.ParameterDict",
-    check=findings_of(CODES[PARAMETER_DICT]), doc=__doc__,
+    check=findings_with_code(container_findings, CODES[PARAMETER_DICT]), doc=__doc__,
     safety="safe when every value is a new nn.Parameter, keys are valid and every use works on nn.ParameterDict; otherwise unsafe or display-only, with the reason",
 )

@@ -40,19 +40,19 @@ Fix safety
 """
 from __future__ import annotations
 
-from ._containers import CODES, MODULE_LIST, PARAMETER_LIST, findings_of
-from ._rule import Rule
+from ._containers import CODES, MODULE_LIST, PARAMETER_LIST, container_findings
+from ._rule import Rule, findings_with_code
 
 
 USE_MODULE_LIST = Rule(
     code=CODES[MODULE_LIST], name="use-module-list",
     summary="submodules in a plain list or tuple attribute -> nn.ModuleList",
-    check=findings_of(CODES[MODULE_LIST]), doc=__doc__,
+    check=findings_with_code(container_findings, CODES[MODULE_LIST]), doc=__doc__,
     safety="safe when every element is a new module and every use works on nn.ModuleList; otherwise unsafe or display-only, with the reason",
 )
 USE_PARAMETER_LIST = Rule(
     code=CODES[PARAMETER_LIST], name="use-parameter-list",
     summary="nn.Parameters in a plain list or tuple attribute -> nn.ParameterList",
-    check=findings_of(CODES[PARAMETER_LIST]), doc=__doc__,
+    check=findings_with_code(container_findings, CODES[PARAMETER_LIST]), doc=__doc__,
     safety="safe when every element is a new nn.Parameter and every use works on nn.ParameterList; otherwise unsafe or display-only, with the reason",
 )

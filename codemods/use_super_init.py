@@ -57,9 +57,9 @@ import ast
 from dataclasses import dataclass
 
 from ._engine import FileContext
-from ._facts import ClassFacts, Kind
+from ._facts import ClassFacts, Kind, parent_of
 from ._hierarchy import NN_MODULE
-from ._rule import Applicability, Edit, Finding, Rule
+from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
 EXPLICIT, SUPER, SUPER_TWO, SUPER_ONE = "explicit", "super", "super-two", "super-one"
@@ -140,8 +140,6 @@ class InitAnalysis:
 
     def _own_statement(self, context: FileContext, call: ast.Call) -> ast.stmt | None:
         """The expression statement holding only this call, alone on its lines."""
-        from ._facts import parent_of
-
         statement = parent_of(call)
         if not isinstance(statement, ast.Expr):
             return None
@@ -546,12 +544,8 @@ def init_findings(context: FileContext) -> list[Finding]:
     return context.cached("inits", lambda: InitAnalysis(context).findings)
 
 
-def _findings_of(code: str):
-    return lambda context: [f for f in init_findings(context) if f.code == code]
-
-
 def _rule(code: str, name: str, summary: str, safety: str, default_enabled: bool = True) -> Rule:
-    return Rule(code=code, name=name, summary=summary, check=_findings_of(code), doc=__doc__,
+    return Rule(code=code, name=name, summary=summary, check=findings_with_code(init_findings, code), doc=__doc__,
                 default_enabled=default_enabled, safety=safety)
 
 
