@@ -315,37 +315,39 @@ def analyse(context: FileContext, rules: Sequence[Rule], options: Options) -> li
     return findings
 
 
-def fix_text(context: FileContext, findings: list[Finding], options: Options) -> tuple[str | None, list[Finding]]:
-    """Apply the fixes the options allow; returns the new text (None if nothing applied)."""
+def fix_text(context: FileContext, findings: list[Finding],
+             options: Options) -> tuple[str | None, list[Finding], ast.Module | None]:
+    """Apply the fixes the options allow; returns the new text (None if nothing applied), the applied
+    findings, and the new text's tree (parsed to check it, and reused by the next fix round)."""
     chosen = [f for f in findings if options.applies(f)]
     if not chosen:
-        return None, []
+        return None, [], None
     new_text, applied = _rewrite.apply(context.text, context.tree, context.source.newline,
                                        [(f, f.fix) for f in chosen])
     if not applied:
-        return None, []
-    if _parses(new_text):
-        return new_text, applied
+        return None, [], None
+    tree = _parse_or_none(new_text)
+    if tree is not None:
+        return new_text, applied, tree
     # one fix made the text unparsable (wrapping the deepest nesting Python accepts adds a level):
     # keep the fixes that leave it valid; the others stay findings. Never write a file that no longer parses.
     kept: list[Finding] = []
     for finding in chosen:
         trial, trial_applied = _rewrite.apply(context.text, context.tree, context.source.newline,
                                               [(f, f.fix) for f in kept + [finding]])
-        if len(trial_applied) == len(kept) + 1 and _parses(trial):
+        if len(trial_applied) == len(kept) + 1 and _parse_or_none(trial) is not None:
             kept.append(finding)
     if not kept:
-        return None, []
+        return None, [], None
     new_text, applied = _rewrite.apply(context.text, context.tree, context.source.newline, [(f, f.fix) for f in kept])
-    return new_text, applied
+    return new_text, applied, _parse_or_none(new_text)
 
 
-def _parses(text: str) -> bool:
+def _parse_or_none(text: str) -> ast.Module | None:
     try:
-        ast.parse(text)
+        return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+        return None
 
 
 MAX_FIX_ROUNDS = 5
@@ -361,20 +363,20 @@ def fix_until_stable(the_run: Run, item: ParsedFile, rules: Sequence[Rule],
     findings the final text still has."""
     context = the_run.context(item)
     first = analyse(context, rules, options)
-    current, applied = fix_text(context, first, options)
+    current, applied, tree = fix_text(context, first, options)
     remaining = [f for f in first if f not in applied]
     for _ in range(MAX_FIX_ROUNDS - 1):
         if current is None:
             break
         again = ParsedFile(item.path, Source(current, item.source.encoding, item.source.newline),
-                           ast.parse(current), item.module_name, item.is_package, item.summary)
+                           tree, item.module_name, item.is_package, item.summary)
         context = FileContext(again, the_run)
         findings = analyse(context, rules, options)
-        more, more_applied = fix_text(context, findings, options)
+        more, more_applied, more_tree = fix_text(context, findings, options)
         remaining = [f for f in findings if f not in more_applied]
         if more is None:
             break
-        current, applied = more, applied + more_applied
+        current, applied, tree = more, applied + more_applied, more_tree
     return first, current, applied, remaining
 
 
