@@ -652,7 +652,7 @@ class ContainerAnalysis:
     # -- the finding
 
     def _wrap(self, shape: Shape, container: str) -> list[Edit]:
-        spelled = self._spelling(container)
+        spelled = self.context.torch_nn_name(container)
         if spelled is None:
             return []
         name = spelled[0]
@@ -665,9 +665,6 @@ class ContainerAnalysis:
         if shape.bare_tuple:
             return [Edit(start, start, f"{name}(("), Edit(end, end, "))")]
         return [Edit(start, start, f"{name}("), Edit(end, end, ")")]
-
-    def _spelling(self, container: str):
-        return self.context.torch_nn_name(container)
 
     def _report(self, candidate: Candidate, container: str, verdict: Verdict, nested: list[Edit],
                 fills: list[Use]) -> None:
@@ -682,7 +679,7 @@ class ContainerAnalysis:
         edits: list[Edit] = []
         imports: tuple = ()
         applicability = verdict.applicability
-        spelled = self._spelling(container)
+        spelled = self.context.torch_nn_name(container)
         if spelled is None:
             applicability = DISPLAY
             verdict = Verdict(DISPLAY, "the name `nn` is taken in this file, so torch.nn cannot be named")

@@ -224,7 +224,7 @@ class TensorAnalysis:
             if _updates_state(use):
                 return PERSISTENT_BUFFER, SAFE, (f"{use.method.name}() updates it without gradients (line "
                                                  f"{use.node.lineno}): state to save")
-        for assignment in self._family_reassignments(facts, attr):
+        for assignment in self._later_assignments(facts, attr):
             if self._derived_from_itself(assignment, attr):
                 return PERSISTENT_BUFFER, SAFE, (f"{assignment.method.name}() updates it from its own value (line "
                                                  f"{assignment.stmt.lineno}): state to save")
@@ -249,7 +249,8 @@ class TensorAnalysis:
         return BUFFER, UNSAFE, (f"the code does not reveal whether {source} is learned; the fix makes it a "
                                 "non-persistent buffer (use nn.Parameter if it should be trained)")
 
-    def _family_reassignments(self, facts: ClassFacts, attr: str) -> list[Assignment]:
+    def _later_assignments(self, facts: ClassFacts, attr: str) -> list[Assignment]:
+        """The class's assignments of the attribute outside __init__ and its helpers."""
         return [a for a in facts.assignments.get(attr, []) if not facts.is_init_time(a.method) and a.value is not None]
 
     def _derived_from_itself(self, assignment: Assignment, attr: str) -> bool:
