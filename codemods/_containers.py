@@ -314,7 +314,7 @@ class ContainerAnalysis:
         if not candidates:
             return
         # only now the bases and subclasses, which may live in other files: most attributes never get here
-        family = self.context.family(facts)
+        family = self.context.family(facts, attr)
         assignments = [a for owner in family for a in owner.assignments.get(attr, [])]
         uses = [u for owner in family for u in owner.uses.get(attr, [])]
         if any(a.kind == "object_setattr" for a in assignments):

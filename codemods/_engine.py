@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import traceback
+import unicodedata
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
@@ -114,6 +115,9 @@ class Options:
         )
 
 
+_LINE_BREAKS = re.compile(r"\r\n|\r|\n")
+
+
 @dataclass
 class ParsedFile:
     path: str
@@ -133,8 +137,10 @@ class Run:
         self.module_factories = module_factories
         self.hierarchy = Hierarchy(list(summaries))
         self._path_of_module = {s.module_name: s.path for s in summaries}
+        self._summary_of_module = {s.module_name: s for s in summaries}
         self._parsed = {p.path: p for p in parsed}
         self._contexts: dict[str, FileContext] = {}
+        self._lines: dict[str, list[str] | None] = {}
 
     def forget(self, paths: Iterable[str]) -> None:
         """Drop the syntax trees of files no analysis will look at (no Module classes in them)."""
@@ -159,6 +165,39 @@ class Run:
                 return None
             self._parsed[path] = parsed
         return self.context(parsed)
+
+    def mentions(self, qualname: str, word: str) -> bool:
+        """Might the text of the class (a top-level class of the run) contain ``word``? False only when
+        it certainly does not: then no statement of the class reads, assigns or registers ``self.<word>``,
+        and a family lookup need not parse its file."""
+        module, _, name = qualname.rpartition(".")
+        summary = self._summary_of_module.get(module)
+        span = summary.class_spans.get(name) if summary is not None else None
+        if span is None:
+            return True
+        lines = self._file_lines(summary.path)
+        if lines is None:
+            return True
+        chunk = "\n".join(lines[span[0] - 1: span[1]])
+        if word in chunk:
+            return True
+        # the parser NFKC-normalises identifiers: `self.ﬁlter` is `self.filter`
+        return not chunk.isascii() and word in unicodedata.normalize("NFKC", chunk)
+
+    def _file_lines(self, path: str) -> list[str] | None:
+        if path not in self._lines:
+            parsed = self._parsed.get(path)
+            try:
+                if parsed is not None:
+                    text = parsed.source.text
+                else:
+                    with open(path, "rb") as handle:
+                        text = decode(handle.read()).text
+            except (OSError, SourceError, ValueError):
+                text = None
+            # the line breaks Python's tokenizer counts, which ast's line numbers follow
+            self._lines[path] = _LINE_BREAKS.split(text) if text is not None else None
+        return self._lines[path]
 
     def class_facts(self, qualname: str) -> ClassFacts | None:
         found = self.class_context(qualname)
@@ -235,10 +274,13 @@ class FileContext:
                                   self.run.module_factories)
         return self._values
 
-    def family(self, facts: ClassFacts) -> list[ClassFacts]:
-        """The class with its bases and subclasses in the run: all of them touch the same attributes."""
+    def family(self, facts: ClassFacts, attr: str) -> list[ClassFacts]:
+        """The class with those of its bases and subclasses in the run that may touch ``self.<attr>``
+        (a class of another file whose text never names it is left out without parsing that file)."""
         related = [facts]
         for qualname in self.hierarchy.ancestors_in_run(facts.qualname) + self.hierarchy.descendants_in_run(facts.qualname):
+            if qualname.rpartition(".")[0] != self.parsed.module_name and not self.run.mentions(qualname, attr):
+                continue
             found = self.class_context(qualname)
             if found is not None and found[1] is not facts:
                 related.append(found[1])

@@ -78,6 +78,9 @@ class FileSummary:
     is_package: bool = False
     # bases of classes defined inside functions or other classes (tests do that): Modules too, maybe
     nested_bases: list[str | None] = field(default_factory=list)
+    # class name -> its first and last line: lets a family lookup skip classes whose text never
+    # names the attribute in question, without parsing their files
+    class_spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 class Hierarchy:
@@ -232,11 +235,14 @@ def summarize(tree: ast.Module, module_name: str, is_package: bool, path: str = 
 
     names = Names.from_tree(tree, module_name, is_package)
     classes = {}
+    spans = {}
     stars = []
     top_level = set()
     for node in module_level_statements(tree):
         if isinstance(node, ast.ClassDef):
             classes[node.name] = [names.qualname(base) for base in node.bases]
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            spans[node.name] = (first, node.end_lineno or node.lineno)
             top_level.add(id(node))
         elif isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
             source = resolve_relative(module_name, is_package, node.level, node.module) if node.level else node.module
@@ -249,4 +255,4 @@ def summarize(tree: ast.Module, module_name: str, is_package: bool, path: str = 
     else:
         nested = []
     return FileSummary(module_name=module_name, bindings=names.bindings, classes=classes, star_imports=stars,
-                       path=path, is_package=is_package, nested_bases=nested)
+                       path=path, is_package=is_package, nested_bases=nested, class_spans=spans)

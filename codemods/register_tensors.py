@@ -108,7 +108,7 @@ class TensorAnalysis:
                 candidates.append((assignment, info))
         if not candidates:
             return
-        family = self.context.family(facts)  # bases and subclasses: only for attributes that need them
+        family = self.context.family(facts, attr)  # bases and subclasses: only for attributes that need them
         assignments = [a for owner in family for a in owner.assignments.get(attr, [])]
         uses = [(owner, u) for owner in family for u in owner.uses.get(attr, [])]
         if self._registered(family, attr, assignments):

@@ -265,6 +265,8 @@ class InitAnalysis:
         return (UNSAFE, unsure) if unsure else (SAFE, "")
 
     def _calls_several_bases(self, qualname: str) -> bool:
+        if len(self.context.hierarchy.bases(qualname)) < 2:
+            return False  # known from the class statement, without parsing the subclass's file
         found = self.context.class_context(qualname)
         if found is None:
             return False
@@ -288,6 +290,8 @@ class InitAnalysis:
     def _hierarchies_containing(self, qualname: str) -> list[str]:
         roots = []
         for descendant in self.context.hierarchy.descendants_in_run(qualname):
+            if len(self.context.hierarchy.bases(descendant)) < 2:
+                continue  # known from the class statement, without parsing the subclass's file
             found = self.context.class_context(descendant)
             if found is None:
                 continue

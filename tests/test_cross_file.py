@@ -115,3 +115,54 @@ def test_indirect_base_across_files_and_a_lookalike(tmp_path):
     assert findings(report) == {("models.py", "MF102", "safe")}
     (result,) = [r for r in report.files if r.path.endswith("models.py")]
     assert result.findings[0].line == 9
+
+
+def test_a_subclass_that_names_the_attribute_only_through_nfkc_still_counts(tmp_path):
+    # family lookups skip other files' classes whose text never names the attribute; the parser
+    # normalises identifiers, so the text search must too (U+FB01 is "fi")
+    write_tree(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/base.py": BASE.replace("blocks", "fiber"),
+        "pkg/child.py": """
+            from .base import Base
+
+
+            class Child(Base):
+                def prune(self):
+                    self.\ufb01ber.sort(key=id)
+        """,
+    })
+    report = fix_paths([str(tmp_path / "pkg")], write=False)
+    assert findings(report) == {("base.py", "MF101", "display-only")}
+
+
+def test_a_subclass_file_with_old_mac_line_breaks_is_searched_by_python_lines(tmp_path):
+    write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/base.py": BASE})
+    child = ("from .base import Base\r\r\rclass Other(Base):\r    pass\r\r\r"
+             "class Child(Base):\r    def prune(self):\r        self.blocks.sort(key=id)\r")
+    (tmp_path / "pkg" / "child.py").write_bytes(child.encode())
+    report = fix_paths([str(tmp_path / "pkg")], write=False)
+    assert findings(report) == {("base.py", "MF101", "display-only")}
+
+
+def test_family_lookups_leave_out_classes_that_never_name_the_attribute(tmp_path):
+    from codemods._engine import Run, parse_file
+
+    write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/base.py": BASE, "pkg/child.py": """
+        from .base import Base
+
+
+        class Quiet(Base):
+            def forward(self, x):
+                return x
+
+
+        class Loud(Base):
+            def forward(self, x):
+                return self.blocks[0](x)
+    """})
+    summaries = [parse_file(str(p), p.read_bytes()).summary for p in sorted((tmp_path / "pkg").glob("*.py"))]
+    the_run = Run(summaries)
+    assert the_run.mentions("pkg.child.Loud", "blocks")
+    assert not the_run.mentions("pkg.child.Quiet", "blocks")
+    assert not the_run.mentions("pkg.child.Loud", "heads")
