@@ -8,17 +8,20 @@ applied by ``_rewrite``; the result must parse, or the file is left alone and th
 from __future__ import annotations
 
 import ast
-import concurrent.futures
+import collections
 import gc
 import multiprocessing
+import multiprocessing.connection
 import os
+import pickle
 import re
+import signal
 import sys
 import traceback
 import unicodedata
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from . import _rewrite
 from ._facts import (
@@ -29,6 +32,7 @@ from ._config import matches, read_suppressions
 from ._files import FileChangedError, discover, write_atomic
 from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
 from ._rule import Applicability, Edit, Finding, Fix, Rule
+from ._workers import WorkerGroup
 from ._source import LineIndex, Source, SourceError, decode, first_newline as _first_newline
 
 
@@ -133,24 +137,55 @@ class Run:
     facts on demand (a class's bases and subclasses may live in files analysed by another process)."""
 
     def __init__(self, summaries: Sequence[FileSummary], module_factories: frozenset[str] = frozenset(),
-                 parsed: Sequence[ParsedFile] = ()):
+                 parsed: Sequence[ParsedFile] = (), budget: int | None = None):
         self.module_factories = module_factories
         self.hierarchy = Hierarchy(list(summaries))
         self._path_of_module = {s.module_name: s.path for s in summaries}
         self._summary_of_module = {s.module_name: s for s in summaries}
-        self._parsed = {p.path: p for p in parsed}
-        self._contexts: dict[str, FileContext] = {}
         self._lines: dict[str, list[str] | None] = {}
+        # Syntax trees take about 30 bytes per byte of source: with a budget (bytes of source), the
+        # least recently used files are dropped (and parsed again if a family lookup needs them),
+        # except the ``pinned`` ones, which are waiting to be analysed.
+        self.budget = budget
+        self.pinned: set[str] = set()
+        self._parsed: collections.OrderedDict[str, ParsedFile] = collections.OrderedDict()
+        self._contexts: dict[str, FileContext] = {}
+        self._held = 0
+        for item in parsed:
+            self.hold(item)
+
+    def hold(self, parsed: ParsedFile) -> None:
+        if parsed.path in self._parsed:
+            self._parsed.move_to_end(parsed.path)
+            return
+        self._parsed[parsed.path] = parsed
+        self._held += len(parsed.source.text)
+        if self.budget is None:
+            return
+        for path in list(self._parsed):
+            if self._held <= self.budget:
+                break
+            if path not in self.pinned and path != parsed.path:
+                self._drop(path)
+
+    def _drop(self, path: str) -> None:
+        dropped = self._parsed.pop(path, None)
+        if dropped is not None:
+            self._held -= len(dropped.source.text)
+        self._contexts.pop(path, None)
 
     def forget(self, paths: Iterable[str]) -> None:
         """Drop the syntax trees of files no analysis will look at (no Module classes in them)."""
         for path in paths:
-            self._parsed.pop(path, None)
+            self._drop(path)
+            self.pinned.discard(path)
 
     def context(self, parsed: ParsedFile) -> "FileContext":
-        if parsed.path not in self._contexts:
-            self._contexts[parsed.path] = FileContext(parsed, self)
-        return self._contexts[parsed.path]
+        self.hold(parsed)
+        context = self._contexts.get(parsed.path)
+        if context is None or context.parsed is not parsed:
+            context = self._contexts[parsed.path] = FileContext(parsed, self)
+        return context
 
     def _context_of_module(self, module: str) -> "FileContext | None":
         path = self._path_of_module.get(module)
@@ -163,7 +198,6 @@ class Run:
                     parsed = parse_file(path, handle.read())
             except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
                 return None
-            self._parsed[path] = parsed
         return self.context(parsed)
 
     def mentions(self, qualname: str, word: str) -> bool:
@@ -475,11 +509,47 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
             if entry is not None:
                 known[display] = FirstPass(display, summary=entry.summary, digest=entry.digest)
     pending = [d for d in displays if d not in known]
+    group = None
     if parallel and len(pending) >= PARALLEL_THRESHOLD:
-        with _pool(jobs) as pool:
-            fresh = list(pool.map(_first_pass, pending, chunksize=max(1, len(pending) // (jobs * 8))))
+        # each worker keeps the trees it parsed for step 2, so that no file is parsed twice
+        group = WorkerGroup(jobs, _EngineWorker(rules, options, write))
+        fresh, lost = group.step1(_largest_first(pending, stats))
+        fresh += [_first_pass(path) for path in lost]
     else:
-        fresh = [_first_pass(display, keep=True, keep_all=options.analyse_every_file) for display in pending]
+        fresh, _ = _first_passes(pending, options)
+    try:
+        report_files = _second_step(report, fresh, known, stats, displays, paths, read_stdin, stdin_path, rules,
+                                    options, write, cache, group, jobs, parallel, progress, fixes_needed)
+    finally:
+        if group is not None:
+            group.close()
+    return report_files
+
+
+def _largest_first(paths: list[str], stats: dict[str, os.stat_result]) -> list[str]:
+    """Handed out largest first, the files end at about the same time in every worker."""
+    def size(path: str) -> int:
+        try:
+            return (stats.get(path) or os.stat(path)).st_size
+        except OSError:
+            return 0
+    return sorted(paths, key=size, reverse=True)
+
+
+def _analyse_in_group(group: WorkerGroup, paths: list[str], payload: bytes | None, results: dict[str, FileResult],
+                      progress: Callable[[int, int, str], None] | None, the_run: Run, rules: Sequence[Rule],
+                      options: Options, write: bool) -> None:
+    for count, result in enumerate(group.step2(payload, paths), 1):
+        results[result.path] = result
+        if progress is not None:
+            progress(count, len(paths), result.path)
+    for path in paths:  # a worker died: do its files here
+        if path not in results:
+            results[path] = _second_pass(path, (the_run, rules, options, write))
+
+
+def _second_step(report, fresh, known, stats, displays, paths, read_stdin, stdin_path, rules, options, write,
+                 cache, group, jobs, parallel, progress, fixes_needed) -> RunReport:
     for first in fresh:
         known[first.path] = first
         if cache is not None:
@@ -490,14 +560,15 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
     firsts = [known[d] for d in displays]
     if "-" in paths and read_stdin is not None:
         firsts.append(_first_pass(stdin_path, keep=True, data=read_stdin()))
-    the_run = Run([f.summary for f in firsts if f.summary], options.module_factories,
-                  [f.parsed for f in firsts if f.parsed])
+    summaries = [f.summary for f in firsts if f.summary]
+    the_run = Run(summaries, options.module_factories, [f.parsed for f in firsts if f.parsed], budget=TREE_BUDGET)
 
     # 2. the files that define Module classes: analyse, fix, write (unless the cache has the answer)
     targets = [f for f in firsts if f.summary and (f.from_stdin or options.analyse_every_file
                                                    or the_run.hierarchy.defines_modules(f.summary))]
     chosen = {id(f) for f in targets}
     the_run.forget(f.path for f in firsts if f.parsed is not None and id(f) not in chosen)
+    the_run.pinned = {f.path for f in targets if f.parsed is not None}
     results: dict[str, FileResult] = {}
     fingerprints: dict[str, str] = {}
     if cache is not None:
@@ -512,30 +583,31 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
                 results[first.path] = FileResult(first.path, findings=findings, remaining=list(findings))
         targets = [f for f in targets if f.path not in results]
         cache.last_run = (run_digest, dict(fingerprints))
-    if parallel and len(targets) >= PARALLEL_THRESHOLD // 4:
-        global _WORKER
-        _WORKER = (the_run, rules, options, write)
+    on_disk = [f.path for f in targets if not f.from_stdin]
+    if group is None and parallel and len(on_disk) >= PARALLEL_THRESHOLD // 4:
+        # the files were read here: workers forked now inherit the run
+        late = WorkerGroup(jobs, _EngineWorker(rules, options, write, inherited=the_run))
         try:
-            with _pool(jobs) as pool:
-                done = pool.map(_second_pass, [f.path for f in targets if not f.from_stdin], chunksize=2)
-                for count, result in enumerate(done, 1):
-                    results[result.path] = result
-                    if progress is not None:
-                        progress(count, len(targets), result.path)
+            _analyse_in_group(late, on_disk, None, results, progress, the_run, rules, options, write)
         finally:
-            _WORKER = None
-        for first in targets:
-            if first.from_stdin:
-                results[first.path] = _analyse(the_run, first.parsed, first.data, rules, options, write, True)
+            late.close()
+    elif group is not None:
+        payload = pickle.dumps(summaries, protocol=pickle.HIGHEST_PROTOCOL)
+        _analyse_in_group(group, on_disk, payload, results, progress, the_run, rules, options, write)
     else:
-        for count, first in enumerate(targets, 1):
-            if progress is not None:
-                progress(count, len(targets), first.path)
-            if first.parsed is None:  # summarized from the cache: read it now
-                results[first.path] = _second_pass(first.path, (the_run, rules, options, write))
-            else:
-                results[first.path] = _analyse(the_run, first.parsed, first.data, rules, options, write,
-                                               first.from_stdin)
+        on_disk = []
+    done = set(on_disk)
+    remaining = [f for f in targets if f.path not in done]
+    for count, first in enumerate(remaining, 1):
+        if progress is not None:
+            progress(count, len(remaining), first.path)
+        if first.parsed is None:  # summarized from the cache, or its tree was not kept: read it now
+            results[first.path] = _second_pass(first.path, (the_run, rules, options, write))
+        else:
+            results[first.path] = _analyse(the_run, first.parsed, first.data, rules, options, write,
+                                           first.from_stdin)
+            the_run.pinned.discard(first.path)
+            first.parsed = None
     if cache is not None:
         for path, fingerprint in fingerprints.items():
             result = results.get(path)
@@ -543,7 +615,6 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
                 cache.store_result(path, fingerprint, result.findings)  # the file on disk is as analysed
         cache.save()
     for first in firsts:
-        first.parsed = first.parsed if id(first) in chosen else None
         result = results.get(first.path) or FileResult(first.path, error=first.error, from_stdin=first.from_stdin)
         if first.from_stdin:
             result.data = first.data
@@ -554,7 +625,31 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
 
 
 PARALLEL_THRESHOLD = 64  # below this, starting processes costs more than it saves
-_WORKER: tuple | None = None  # the run, inherited by forked workers instead of being pickled to them
+# Bytes of source whose syntax trees a process keeps between the two steps and while analysing (the
+# trees take about 30 times that): transformers keeps about half of its Module files' trees per
+# process and parses the rest again, instead of holding 1.4 GB of trees.
+TREE_BUDGET = 8_000_000
+
+
+def _first_passes(paths: Sequence[str], options: Options, kept: int = 0) -> tuple[list[FirstPass], int]:
+    """Step 1 over the files, keeping the trees that step 2 will probably analyse while they fit the
+    budget (``kept`` bytes of it are used); returns the results and the bytes now used."""
+    firsts = []
+    for path in paths:
+        first = _first_pass(path, keep=True, keep_all=options.analyse_every_file)
+        if first.parsed is not None:
+            size = len(first.parsed.source.text)
+            if kept + size <= TREE_BUDGET and (options.analyse_every_file or _imports_torch(first.summary)):
+                kept += size
+            else:
+                first.parsed = first.data = None
+        firsts.append(first)
+    return firsts, kept
+
+
+def _imports_torch(summary: FileSummary) -> bool:
+    """A guess, only to choose which trees to keep: nearly every file with Module classes imports torch."""
+    return any(target and (target == "torch" or target.startswith("torch.")) for target in summary.bindings.values())
 
 
 @dataclass
@@ -613,8 +708,8 @@ def _first_pass(path: str, keep: bool = False, data: bytes | str | None = None, 
     return first
 
 
-def _second_pass(path: str, state: tuple | None = None) -> FileResult:
-    the_run, rules, options, write = state or _WORKER
+def _second_pass(path: str, state: tuple) -> FileResult:
+    the_run, rules, options, write = state
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -623,7 +718,10 @@ def _second_pass(path: str, state: tuple | None = None) -> FileResult:
         return FileResult(path, error=FileError(path, f"cannot read: {exc.strerror or exc}"))
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return FileResult(path, error=FileError(path, f"changed while modfix ran: {exc}"))
-    result = _analyse(the_run, parsed, data, rules, options, write, False)
+    return _slim(_analyse(the_run, parsed, data, rules, options, write, False))
+
+
+def _slim(result: FileResult) -> FileResult:
     if not result.findings and not result.changed:
         result.original = result.source = result.data = None  # nothing to send back
     return result
@@ -659,8 +757,37 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _pool(jobs: int):
-    return concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+class _EngineWorker:
+    """What a worker process does in each step (see ``_workers``): step 1 reads, parses and summarizes,
+    keeping the trees of likely Module files within the budget; step 2 analyses (and fixes) a file,
+    from its kept tree when it has one."""
+
+    def __init__(self, rules: Sequence[Rule], options: Options, write: bool, inherited: Run | None = None):
+        self.rules, self.options, self.write = rules, options, write
+        self.run = inherited
+        self.kept: dict[str, FirstPass] = {}
+        self.kept_bytes = 0
+
+    def step1(self, paths: list[str]) -> tuple[list[FirstPass], list[str]]:
+        firsts, self.kept_bytes = _first_passes(paths, self.options, self.kept_bytes)
+        kept = [f for f in firsts if f.parsed is not None]
+        self.kept.update((f.path, f) for f in kept)
+        return [FirstPass(f.path, f.summary, f.error, digest=f.digest) for f in firsts], [f.path for f in kept]
+
+    def plan(self, summaries: bytes | None, owned: list[str]) -> None:
+        self.kept = {path: self.kept[path] for path in owned if path in self.kept}  # let the other trees go
+        if summaries is not None:
+            self.run = Run(pickle.loads(summaries), self.options.module_factories,
+                           [f.parsed for f in self.kept.values()], budget=TREE_BUDGET)
+        self.run.pinned = set(self.kept)
+
+    def step2(self, path: str) -> FileResult:
+        first = self.kept.pop(path, None)
+        if first is None:
+            return _second_pass(path, (self.run, self.rules, self.options, self.write))
+        result = _analyse(self.run, first.parsed, first.data, self.rules, self.options, self.write, False)
+        self.run.pinned.discard(path)
+        return _slim(result)
 
 
 def add_noqa_comments(report: RunReport) -> tuple[int, list[FileError]]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
+import weakref
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from ._hierarchy import Hierarchy, is_torch_nn_class, resolve_relative
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+_weak = weakref.ref
 
 
 def module_level_statements(tree: ast.Module) -> Iterator[ast.stmt]:
@@ -206,29 +208,33 @@ def set_parents(root: ast.AST) -> list[ast.AST]:
     """Record each node's parent (``parent_of``); returns every node below ``root``.
 
     One hand-rolled pass: this runs over every method of every Module class, and ``ast.walk``
-    plus ``ast.iter_child_nodes`` would visit each node twice."""
+    plus ``ast.iter_child_nodes`` would visit each node twice. The link is a weak reference: a strong
+    one would make every tree a reference cycle, which only the (disabled) cyclic collector frees,
+    so a run could not let go of the trees of files it is done with."""
     nodes: list[ast.AST] = []
     stack = [root]
     node_type = ast.AST
     while stack:
         node = stack.pop()
+        link = _weak(node)
         for name in node._fields:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 for item in value:
                     if isinstance(item, node_type):
-                        item._modfix_parent = node  # type: ignore[attr-defined]
+                        item._modfix_parent = link  # type: ignore[attr-defined]
                         stack.append(item)
                         nodes.append(item)
             elif isinstance(value, node_type):
-                value._modfix_parent = node  # type: ignore[attr-defined]
+                value._modfix_parent = link  # type: ignore[attr-defined]
                 stack.append(value)
                 nodes.append(value)
     return nodes
 
 
 def parent_of(node: ast.AST) -> ast.AST | None:
-    return getattr(node, "_modfix_parent", None)
+    link = getattr(node, "_modfix_parent", None)
+    return link() if link is not None else None
 
 
 def _is_self(node: ast.AST, self_name: str) -> bool:

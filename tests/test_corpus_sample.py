@@ -70,10 +70,11 @@ def test_corpus_sample_never_breaks_and_never_loses_a_byte(corpus, tmp_path, rec
         assert set(report.reported_errors) == report.uncompilable, report.summary()
 
 
-def test_the_fast_path_says_what_analysing_every_file_says(corpus, tmp_path):
+def test_the_fast_path_says_what_analysing_every_file_says(corpus, tmp_path, monkeypatch):
     """The first pass skips files without Module classes and families are looked up lazily, in
-    parallel workers: the findings must be those of a full analysis of every file, in one process."""
-    from codemods import RULES
+    parallel workers: the findings must be those of a full analysis of every file, in one process.
+    So must a run whose tree budget is so small that every tree is dropped and parsed again."""
+    from codemods import RULES, _engine
     from codemods._engine import Options, run
 
     copied, _ = corpus_check.copy_sample(corpus, tmp_path / "sample")
@@ -89,3 +90,5 @@ def test_the_fast_path_says_what_analysing_every_file_says(corpus, tmp_path):
     reference = findings(analyse_every_file=True, jobs=1)
     assert findings(jobs=2) == reference
     assert findings(jobs=1) == reference
+    monkeypatch.setattr(_engine, "TREE_BUDGET", 1)
+    assert findings(jobs=2) == reference

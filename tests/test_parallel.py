@@ -57,3 +57,63 @@ def test_parallel_writes_the_same_files(tmp_path):
     fix_paths([str(two)], jobs=2)
     for path in sorted(one.rglob("*.py")):
         assert path.read_text() == (two / path.relative_to(one)).read_text(), path.name
+
+
+def test_a_tiny_tree_budget_gives_the_same_output(tmp_path, monkeypatch):
+    from codemods import _engine
+
+    tree = _tree(tmp_path / "tree")
+    reference = _outcome(fix_paths([str(tree)], write=False, unsafe_fixes=True, jobs=1))
+    monkeypatch.setattr(_engine, "TREE_BUDGET", 1)  # every tree dropped as soon as another is needed
+    assert _outcome(fix_paths([str(tree)], write=False, unsafe_fixes=True, jobs=1)) == reference
+    assert _outcome(fix_paths([str(tree)], write=False, unsafe_fixes=True, jobs=2)) == reference
+
+
+def test_the_files_of_a_worker_that_dies_are_done_by_the_main_process(tmp_path, monkeypatch):
+    import os
+
+    from codemods import _engine
+
+    tree = _tree(tmp_path / "tree")
+    reference = _outcome(fix_paths([str(tree)], write=False, unsafe_fixes=True, jobs=1))
+    main = os.getpid()
+    analyse = _engine._analyse
+
+    def dies_in_a_worker(the_run, parsed, *args):
+        if os.getpid() != main and parsed.path.endswith("child_2.py"):
+            os._exit(3)
+        return analyse(the_run, parsed, *args)
+
+    monkeypatch.setattr(_engine, "_analyse", dies_in_a_worker)
+    assert _outcome(fix_paths([str(tree)], write=False, unsafe_fixes=True, jobs=2)) == reference
+
+
+def test_a_dropped_file_is_freed_at_once_with_the_cyclic_collector_off(tmp_path):
+    """Parent links and the rules' analyses must not make a tree a reference cycle: with the collector
+    off (as during a run) a cycle would keep every dropped tree until the process ends."""
+    import ast
+    import gc
+    import weakref
+
+    from codemods import RULES
+    from codemods._engine import Options, Run, analyse, parse_file
+
+    tree = _tree(tmp_path / "tree")
+    first, second = tree / "pkg" / "child_2.py", tree / "pkg" / "base.py"
+    analysed, other = (parse_file(str(p), p.read_bytes()) for p in (first, second))
+    the_run = Run([analysed.summary, other.summary], budget=1)
+    context = the_run.context(analysed)
+    assert analyse(context, RULES, Options(unsafe_fixes=True))  # facts, parent links, cached analyses
+    # a method: its nodes are the ones with parent links
+    method = next(n for n in ast.walk(analysed.tree) if isinstance(n, ast.FunctionDef))
+    method_of_first = weakref.ref(method)
+    del context, analysed, method
+    assert method_of_first() is not None
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        the_run.context(other)  # over the budget: the first file is dropped
+        assert method_of_first() is None
+    finally:
+        if collecting:
+            gc.enable()
