@@ -2,48 +2,23 @@
 
 ``RULES`` is the registry, in the order `modfix rules` lists it. ``fix_source`` runs the rules on
 one text; ``fix_paths`` on files and directories (the CLI is a thin layer over it).
+
+The names are loaded on first use: the command line's warm path (``_replay``) must be able to run
+without importing the analysis.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
-
-from ._engine import FileResult, Options, RunReport, run
-from ._rule import Applicability, Edit, Finding, Fix, Rule
-from .use_module_dict import USE_MODULE_DICT, USE_PARAMETER_DICT
-from .use_module_list import USE_MODULE_LIST, USE_PARAMETER_LIST
-from .register_tensors import RULES as TENSOR_RULES
-from .use_super_init import RULES as SUPER_INIT_RULES
-
 __version__ = "0.1.0"
-
-RULES: tuple[Rule, ...] = (
-    USE_MODULE_LIST, USE_MODULE_DICT, USE_PARAMETER_LIST, USE_PARAMETER_DICT, *TENSOR_RULES, *SUPER_INIT_RULES,
-)
-
-
-def rule_by_code(code: str) -> Rule | None:
-    return next((r for r in RULES if r.code == code.upper() or r.name == code), None)
-
-
-def fix_source(source: str, *, unsafe_fixes: bool = False, select: Iterable[str] | None = None,
-               path: str = "-") -> FileResult:
-    """Analyse and fix one source text; ``result.fixed or result.original`` is the new text.
-
-    ``result.error`` is set (and nothing fixed) when the text cannot be parsed."""
-    options = Options(unsafe_fixes=unsafe_fixes, select=frozenset(select) if select is not None else None)
-    report = run(["-"], RULES, options, write=False, read_stdin=lambda: source, stdin_path=path)
-    return report.files[0]
-
-
-def fix_paths(paths: Sequence[str], *, unsafe_fixes: bool = False, write: bool = True,
-              select: Iterable[str] | None = None, jobs: int = 1) -> RunReport:
-    """Analyse (and with ``write``, fix) files and directories; ``jobs`` processes (0: one per CPU)."""
-    options = Options(unsafe_fixes=unsafe_fixes, select=frozenset(select) if select is not None else None,
-                      jobs=jobs)
-    return run(list(paths), RULES, options, write=write)
-
 
 __all__ = [
     "RULES", "Applicability", "Edit", "Finding", "Fix", "Rule", "FileResult", "RunReport",
     "fix_source", "fix_paths", "rule_by_code",
 ]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from . import _api
+
+        return getattr(_api, name)
+    raise AttributeError(f"module 'codemods' has no attribute {name!r}")

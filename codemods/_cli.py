@@ -17,7 +17,7 @@ from typing import Sequence
 
 import click
 
-from . import RULES, __version__, rule_by_code
+from . import RULES, __version__, _replay, rule_by_code
 from ._config import Config, ConfigError, check_code, expand, find_config, load_config
 from ._engine import FileResult, Options, RunReport, add_noqa_comments, run
 from ._output import FORMATS, finding_line, render
@@ -119,7 +119,11 @@ class ProgressBar:
             sys.stderr.flush()
 
 
-def _report_errors(report: RunReport) -> bool:
+def _echo(text: str, err: bool = False) -> None:
+    click.echo(text, err=err, nl=False)
+
+
+def _report_errors(report: RunReport, emit=_echo) -> bool:
     errors = report.all_errors
     for error in errors:
         where = f"{error.path}:{error.line}" if error.line else error.path
@@ -128,7 +132,7 @@ def _report_errors(report: RunReport) -> bool:
         if error.internal and message.startswith("internal error: "):
             message = message[len("internal error: "):]
             message += " (please report this with the file that caused it)"
-        click.echo(f"{where}: {kind}: {message}", err=True)
+        emit(f"{where}: {kind}: {message}\n", err=True)
     return bool(errors)
 
 
@@ -172,8 +176,12 @@ def cli() -> None:
     """Find and fix PyTorch nn.Module registration bugs (static analysis; never runs your code)."""
 
 
+def _exit_code(report_had_errors: bool, found: bool, exit_zero: bool) -> int:
+    return EXIT_ERROR if report_had_errors else EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN
+
+
 def _exit(report_had_errors: bool, found: bool, exit_zero: bool) -> None:
-    sys.exit(EXIT_ERROR if report_had_errors else EXIT_FINDINGS if found and not exit_zero else EXIT_CLEAN)
+    sys.exit(_exit_code(report_had_errors, found, exit_zero))
 
 
 @cli.command()
@@ -199,6 +207,12 @@ def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str
         if not quiet:
             click.echo(f"Added {_plural(added, 'noqa directive')}.", err=True)
         _exit(had_errors, False, exit_zero)
+    outputs: list[tuple[bool, str]] = []  # (to stderr, text): printed, and kept for a replay
+
+    def emit(text: str, err: bool = False) -> None:
+        outputs.append((err, text))
+        click.echo(text, err=err, nl=False)
+
     if statistics:
         counts: dict[str, int] = {}
         for _, finding in findings:
@@ -206,11 +220,11 @@ def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str
         for code in sorted(counts):
             rule = rule_by_code(code)
             fixable = sum(1 for _, f in findings if f.code == code and options.applies(f))
-            click.echo(f"{counts[code]:>6}  {code}  {rule.name if rule else ''}"
-                       + (f"  ({fixable} fixable)" if fixable else ""))
+            emit(f"{counts[code]:>6}  {code}  {rule.name if rule else ''}"
+                 + (f"  ({fixable} fixable)" if fixable else "") + "\n")
     else:
-        click.echo(render(output_format, report, options, tool_version=__version__), nl=False)
-    had_errors = _report_errors(report)
+        emit(render(output_format, report, options, tool_version=__version__))
+    had_errors = _report_errors(report, emit)
     if findings and not quiet and output_format == "text":
         fixable = sum(1 for _, f in findings if options.applies(f))
         hidden = sum(1 for _, f in findings
@@ -220,8 +234,11 @@ def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str
             summary += f"; [*] {fixable} fixable with `modfix apply`"
         if hidden:
             summary += f"; {hidden} more with `modfix apply --unsafe-fixes`"
-        click.echo(summary + ".", err=True)
-    _exit(had_errors, bool(findings), exit_zero)
+        emit(summary + ".\n", err=True)
+    code = _exit_code(had_errors, bool(findings), exit_zero)
+    if options.cache_dir and _ARGV is not None and "-" not in paths:
+        _replay.save(_ARGV, options.cache_dir, report.watched, outputs, code)
+    sys.exit(code)
 
 
 @cli.command()
@@ -330,13 +347,18 @@ def rules(code: str | None) -> None:
             click.echo(f"       fix safety: {rule.fix_safety}")
 
 
+_ARGV: list[str] | None = None  # the command line, which keys the record of a replayable check
+
+
 def main(argv: Sequence[str] | None = None) -> None:
+    global _ARGV
+    _ARGV = list(argv) if argv is not None else sys.argv[1:]
     # a short-lived process holding many syntax trees: the cyclic collector would only walk them
     gc.disable()
     try:
         # not click's standalone mode: it would turn an interrupt into "Aborted!" with exit 1, the code
         # that means "files changed"
-        cli.main(args=argv, prog_name="modfix", standalone_mode=False)
+        cli.main(args=_ARGV, prog_name="modfix", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

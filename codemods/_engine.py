@@ -32,6 +32,7 @@ from ._config import matches, read_suppressions
 from ._files import FileChangedError, discover, write_atomic
 from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
 from ._rule import Applicability, Edit, Finding, Fix, Rule
+from ._replay import signature_of
 from ._workers import WorkerGroup
 from ._source import LineIndex, Source, SourceError, decode, first_newline as _first_newline
 
@@ -73,6 +74,8 @@ class FileResult:
 class RunReport:
     files: list[FileResult] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)  # paths that could not even be listed
+    # with a cache: every file and folder the run depends on, with its signature before it was read
+    watched: list[tuple[str, tuple | None]] = field(default_factory=list)
 
     @property
     def all_errors(self) -> list[FileError]:
@@ -487,13 +490,13 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
          read_stdin: Callable[[], bytes | str] | None, stdin_path: str, exclude: Sequence[str],
          progress: Callable[[int, int, str], None] | None = None, fixes_needed: bool = True) -> RunReport:
     report = RunReport()
-    discovered = discover([p for p in paths if p != "-"], exclude=exclude)
+    cache = Cache(options.cache_dir, options.fingerprint(rules)) if options.cache_dir else None
+    discovered = discover([p for p in paths if p != "-"], exclude=exclude,
+                          watch=report.watched if cache is not None else None)
     report.errors.extend(FileError(e.path, e.message) for e in discovered.errors)
     displays = [str(path) for path in discovered.files]
     jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
     parallel = jobs > 1 and len(displays) >= PARALLEL_THRESHOLD and _can_fork()
-
-    cache = Cache(options.cache_dir, options.fingerprint(rules)) if options.cache_dir else None
 
     # 1. every file: read, decode, parse, summarize (the class hierarchy crosses files); a file whose
     #    size and mtime match the cache is not even read
@@ -504,7 +507,9 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
             try:
                 stats[display] = os.stat(display)
             except OSError:
+                report.watched.append((display, None))
                 continue
+            report.watched.append((display, signature_of(stats[display])))
             entry = cache.unchanged(display, stats[display])
             if entry is not None:
                 known[display] = FirstPass(display, summary=entry.summary, digest=entry.digest)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from ._replay import signature
+
 PYTHON_SUFFIX = ".py"
 
 # Directories that never hold code the user wants rewritten: VCS metadata, caches, build
@@ -67,8 +69,12 @@ class Discovery:
     errors: list[PathError]
 
 
-def discover(paths: Sequence[str | os.PathLike], *, exclude: Sequence[str] = ()) -> Discovery:
-    """The files to process for the given command-line paths, and the paths that could not be used."""
+def discover(paths: Sequence[str | os.PathLike], *, exclude: Sequence[str] = (),
+             watch: list[tuple[str, tuple | None]] | None = None) -> Discovery:
+    """The files to process for the given command-line paths, and the paths that could not be used.
+
+    With ``watch``, appends each folder walked and each ignore file looked for, with its ``signature``
+    taken before it was read: if none of them changes, a new walk finds the same files."""
     # A trailing slash is natural when naming a directory, but fnmatch would never match it.
     exclude_patterns = tuple(pattern.rstrip("/") or pattern for pattern in exclude)
     files: list[Path] = []
@@ -95,7 +101,7 @@ def discover(paths: Sequence[str | os.PathLike], *, exclude: Sequence[str] = ())
             errors.append(PathError(path, exc.strerror or str(exc)))
             continue
         if stat.S_ISDIR(status.st_mode):
-            for found in _walk_python_files(path, exclude_patterns, errors):
+            for found in _walk_python_files(path, exclude_patterns, errors, watch):
                 add(found)
         elif stat.S_ISREG(status.st_mode):
             add(path)
@@ -104,15 +110,16 @@ def discover(paths: Sequence[str | os.PathLike], *, exclude: Sequence[str] = ())
     return Discovery(files=files, errors=errors)
 
 
-def _walk_python_files(root: str, exclude: tuple[str, ...], errors: list[PathError]) -> Iterator[str]:
+def _walk_python_files(root: str, exclude: tuple[str, ...], errors: list[PathError],
+                       watch: list | None = None) -> Iterator[str]:
     """Depth-first, entries of each directory in name order; yields paths spelled from ``root``."""
     real_root = os.path.realpath(root)
-    root_parts, inherited_ignores = _ignore_files_above(real_root, errors)
+    root_parts, inherited_ignores = _ignore_files_above(real_root, errors, watch)
 
     # An explicit stack rather than recursion: directory depth must not be able to hit the
     # interpreter's recursion limit.
     stack: list[Iterator[tuple[os.DirEntry, tuple[str, ...], tuple[_IgnoreFile, ...]]]] = []
-    opened = _open_directory(root, (), root_parts, inherited_ignores, errors)
+    opened = _open_directory(root, (), root_parts, inherited_ignores, errors, watch)
     if opened is not None:
         stack.append(opened)
     while stack:
@@ -141,7 +148,7 @@ def _walk_python_files(root: str, exclude: tuple[str, ...], errors: list[PathErr
         if _is_ignored(root_parts + walk_parts, is_dir, ignores):
             continue
         if is_dir:
-            opened = _open_directory(entry.path, walk_parts, root_parts, ignores, errors)
+            opened = _open_directory(entry.path, walk_parts, root_parts, ignores, errors, watch)
             if opened is not None:
                 stack.append(opened)
         else:
@@ -154,7 +161,10 @@ def _open_directory(
     root_parts: tuple[str, ...],
     ignores: tuple[_IgnoreFile, ...],
     errors: list[PathError],
+    watch: list | None = None,
 ) -> Iterator[tuple[os.DirEntry, tuple[str, ...], tuple[_IgnoreFile, ...]]] | None:
+    if watch is not None:
+        watch.append((path, signature(path)))
     try:
         with os.scandir(path) as listing:
             entries = sorted(listing, key=lambda entry: entry.name)
@@ -162,7 +172,7 @@ def _open_directory(
         errors.append(PathError(path, f"cannot read directory: {exc.strerror or exc}"))
         return None
     if any(entry.name == GITIGNORE_NAME for entry in entries):
-        own_ignore = _read_ignore_file(os.path.join(path, GITIGNORE_NAME), root_parts + walk_parts, errors)
+        own_ignore = _read_ignore_file(os.path.join(path, GITIGNORE_NAME), root_parts + walk_parts, errors, watch)
         if own_ignore is not None:
             ignores = ignores + (own_ignore,)
     return ((entry, walk_parts, ignores) for entry in entries)
@@ -223,7 +233,7 @@ def _is_ignored(parts: tuple[str, ...], is_dir: bool, ignores: tuple[_IgnoreFile
 
 
 def _ignore_files_above(
-    real_root: str, errors: list[PathError]
+    real_root: str, errors: list[PathError], watch: list | None = None
 ) -> tuple[tuple[str, ...], tuple[_IgnoreFile, ...]]:
     """The walked root's position below the top, and the ignore files that apply to it from above."""
     git_root = _find_git_work_tree(real_root)
@@ -234,13 +244,13 @@ def _ignore_files_above(
     ignores: list[_IgnoreFile] = []
     info_exclude = _git_info_exclude_path(git_root)
     if info_exclude is not None:
-        exclude_file = _read_ignore_file(info_exclude, (), errors)
+        exclude_file = _read_ignore_file(info_exclude, (), errors, watch)
         if exclude_file is not None:
             ignores.append(exclude_file)
     # The walked root's own .gitignore is read when the walk opens it.
     for depth in range(len(root_parts)):
         directory = os.path.join(git_root, *root_parts[:depth])
-        ignore_file = _read_ignore_file(os.path.join(directory, GITIGNORE_NAME), root_parts[:depth], errors)
+        ignore_file = _read_ignore_file(os.path.join(directory, GITIGNORE_NAME), root_parts[:depth], errors, watch)
         if ignore_file is not None:
             ignores.append(ignore_file)
     return root_parts, tuple(ignores)
@@ -281,8 +291,10 @@ def _git_info_exclude_path(git_root: str) -> str | None:
 
 
 def _read_ignore_file(
-    path: str, base: tuple[str, ...], errors: list[PathError]
+    path: str, base: tuple[str, ...], errors: list[PathError], watch: list | None = None
 ) -> _IgnoreFile | None:
+    if watch is not None:
+        watch.append((path, signature(path)))
     try:
         with open(path, "rb") as handle:
             data = handle.read()
