@@ -1,17 +1,28 @@
 """Wall-clock benchmark of modfix against the floor and the tools users know, on the same trees.
 
     python benchmarks/bench.py [CORPUS_DIR] [--trees transformers,mixed] [--runs 3]
+                               [--ruff PATH] [--torchfix PATH]
 
 CORPUS_DIR is what ../shared/corpus.sh builds (default /tmp/modfix-corpus; the script runs corpus.sh
 when the trees are missing). For each tree it times, as whole processes, medians of --runs runs:
-the ``ast.parse`` floor (one process), ``modfix check`` with one process and with one per CPU,
-``ruff check --select UP008`` (cold, ``--no-cache``) and TorchFix when they are installed, and
-prints a table with the ratios to the floor. Timings live here, never in tests.
+the ``ast.parse`` floor (one process); the installed ``modfix check`` cold (no cache) with one process
+and with one per CPU, and warm (unchanged tree, cache filled by a first run); the peak memory of the
+cold run, all its processes together (proportional set size, so pages shared after fork count once)
+and the largest single process; ``ruff check --select UP008`` cold (``--no-cache``) and warm; and
+TorchFix, timed once on the tree's 20 % sample (``<tree>-s20``) and extrapolated by file count,
+since a full run takes many minutes. Ruff and TorchFix are found on PATH or given by path: TorchFix
+pins an older libcst, so it lives in its own virtual environment, e.g.
+
+    python -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install torchfix
+    python -m venv /tmp/ruffenv && /tmp/ruffenv/bin/pip install ruff
+
+Prints a markdown table with the ratios to the floor. Timings live here, never in tests.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -39,17 +50,52 @@ def timed(command: list[str], runs: int) -> float | None:
     return statistics.median(samples)
 
 
-def peak_memory_mb(command: list[str]) -> float | None:
-    """Peak resident memory of the command and its children (GNU time), when available."""
-    gnu_time = shutil.which("time") or "/usr/bin/time"
-    if not os.path.exists(gnu_time):
-        return None
-    completed = subprocess.run([gnu_time, "-f", "%M"] + command, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+def _children(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    parent = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            parents.setdefault(parent, []).append(int(entry))
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(parents.get(current, ()))
+    return found
+
+
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(proportional set size, resident set size) of one process, in kB."""
+    pss = rss = 0
     try:
-        return int(completed.stderr.strip().splitlines()[-1]) / 1024
-    except (ValueError, IndexError):
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+                elif line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return pss, rss
+
+
+def peak_memory_mb(command: list[str]) -> tuple[float, float] | None:
+    """Peak memory of the command with its worker processes: (all together, the largest one), in MB,
+    sampled every 0.1 s from /proc (Linux only)."""
+    if not os.path.exists("/proc/self/smaps_rollup"):
         return None
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    total = largest = 0
+    while process.poll() is None:
+        sizes = [_memory_kb(pid) for pid in _children(process.pid)]
+        total = max(total, sum(pss for pss, _ in sizes))
+        largest = max([largest] + [rss for _, rss in sizes])
+        time.sleep(0.1)
+    return total / 1024, largest / 1024
 
 
 def main() -> int:
@@ -57,14 +103,15 @@ def main() -> int:
     parser.add_argument("corpus", nargs="?", default="/tmp/modfix-corpus")
     parser.add_argument("--trees", default="transformers,timm,torchvision,mixed")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--ruff", default=shutil.which("ruff"), help="the ruff executable")
+    parser.add_argument("--torchfix", default=shutil.which("torchfix"), help="the torchfix executable")
     args = parser.parse_args()
     corpus = Path(args.corpus)
     if not (corpus / "transformers").is_dir():
         script = HERE.parent.parent / "shared" / "corpus.sh"
         subprocess.run(["bash", str(script), str(corpus)], check=True)
-    modfix = [sys.executable, "-m", "codemods._cli"]
-    ruff = shutil.which("ruff")
-    torchfix = shutil.which("torchfix")
+    # the command users run: the console script, whose warm path replays an unchanged check
+    modfix = [shutil.which("modfix", path=os.path.dirname(sys.executable)) or "modfix"]
     rows = []
     for tree in args.trees.split(","):
         path = corpus / tree
@@ -74,32 +121,47 @@ def main() -> int:
         floor = timed([sys.executable, "-c", FLOOR, str(path)], args.runs)
         row = {"tree": tree, "files": files, "ast.parse floor": floor}
         row["modfix -j1"] = timed(modfix + ["check", "-q", "--no-cache", "-j", "1", str(path)], args.runs)
-        row["modfix -j0"] = timed(modfix + ["check", "-q", "--no-cache", str(path)], args.runs)
-        row["peak MB"] = peak_memory_mb(modfix + ["check", "-q", "--no-cache", str(path)])
+        row["modfix cold"] = timed(modfix + ["check", "-q", "--no-cache", str(path)], args.runs)
+        memory = peak_memory_mb(modfix + ["check", "-q", "--no-cache", str(path)])
+        if memory:
+            row["peak MB all (largest)"] = f"{memory[0]:.0f} ({memory[1]:.0f})"
         with tempfile.TemporaryDirectory() as cache:
             warm = modfix + ["check", "-q", "--cache-dir", cache, str(path)]
             subprocess.run(warm, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             row["modfix warm"] = timed(warm, args.runs)
-        if ruff:
-            row["ruff UP008"] = timed([ruff, "check", "--select", "UP008", "--no-cache", "--quiet", str(path)], args.runs)
-        if torchfix and tree.endswith("-s20"):
-            row["torchfix"] = timed([torchfix, str(path)], 1)
+        if args.ruff:
+            ruff = [args.ruff, "check", "--select", "UP008", "--quiet", "--exit-zero"]
+            row["ruff UP008 cold"] = timed(ruff + ["--no-cache", str(path)], args.runs)
+            with tempfile.TemporaryDirectory() as cache:
+                subprocess.run(ruff + ["--cache-dir", cache, str(path)], stdout=subprocess.DEVNULL)
+                row["ruff UP008 warm"] = timed(ruff + ["--cache-dir", cache, str(path)], args.runs)
+            if row.get("ruff UP008 warm"):
+                row["warm / ruff warm"] = f"{row['modfix warm'] / row['ruff UP008 warm']:.1f}x"
+        sample = corpus / f"{tree}-s20"
+        if args.torchfix and sample.is_dir():
+            sample_files = sum(1 for _ in sample.rglob("*.py"))
+            seconds = timed([args.torchfix, str(sample)], 1)
+            if seconds:
+                row["torchfix (extrapolated)"] = seconds * files / sample_files
+                row["torchfix / modfix cold"] = f"{row['torchfix (extrapolated)'] / row['modfix cold']:.0f}x"
         rows.append(row)
-    columns = [c for c in ("tree", "files", "ast.parse floor", "modfix -j1", "modfix -j0", "modfix warm", "peak MB",
-                           "ruff UP008",
-                           "torchfix") if any(c in r for r in rows)]
-    print(f"# {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; "
-          f"medians of {args.runs} runs, seconds (ratio to the ast.parse floor)")
+    columns = [c for c in ("tree", "files", "ast.parse floor", "modfix -j1", "modfix cold", "modfix warm",
+                           "peak MB all (largest)", "ruff UP008 cold", "ruff UP008 warm", "warm / ruff warm",
+                           "torchfix (extrapolated)", "torchfix / modfix cold") if any(c in r for r in rows)]
+    print(f"# {time.strftime('%Y-%m-%d')}, {platform.node() or 'this machine'}: {os.cpu_count()} CPUs, "
+          f"{platform.machine()}, Python {sys.version.split()[0]}; medians of {args.runs} runs, seconds "
+          "(ratio to the ast.parse floor)")
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
+    ratioed = {"modfix -j1", "modfix cold", "torchfix (extrapolated)"}
     for row in rows:
         cells = []
         for column in columns:
             value = row.get(column)
-            if isinstance(value, float) and column not in ("peak MB",) and column != "ast.parse floor" and row.get("ast.parse floor"):
+            if isinstance(value, float) and column in ratioed and row.get("ast.parse floor"):
                 cells.append(f"{value:.2f} ({value / row['ast.parse floor']:.1f}x)")
             elif isinstance(value, float):
-                cells.append(f"{value:.2f}" if column != "peak MB" else f"{value:.0f}")
+                cells.append(f"{value:.2f}")
             else:
                 cells.append("" if value is None else str(value))
         print("| " + " | ".join(cells) + " |")

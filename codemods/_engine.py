@@ -515,20 +515,19 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
                 known[display] = FirstPass(display, summary=entry.summary, digest=entry.digest)
     pending = [d for d in displays if d not in known]
     group = None
-    if parallel and len(pending) >= PARALLEL_THRESHOLD:
-        # each worker keeps the trees it parsed for step 2, so that no file is parsed twice
-        group = WorkerGroup(jobs, _EngineWorker(rules, options, write))
-        fresh, lost = group.step1(_largest_first(pending, stats))
-        fresh += [_first_pass(path) for path in lost]
-    else:
-        fresh, _ = _first_passes(pending, options)
     try:
-        report_files = _second_step(report, fresh, known, stats, displays, paths, read_stdin, stdin_path, rules,
-                                    options, write, cache, group, jobs, parallel, progress, fixes_needed)
+        if parallel and len(pending) >= PARALLEL_THRESHOLD:
+            # each worker keeps the trees it parsed for step 2, so that no file is parsed twice
+            group = WorkerGroup(jobs, _EngineWorker(rules, options, write))
+            fresh, lost = group.step1(_largest_first(pending, stats))
+            fresh += [_first_pass(path) for path in lost]
+        else:
+            fresh, _ = _first_passes(pending, options)
+        return _second_step(report, fresh, known, stats, displays, paths, read_stdin, stdin_path, rules,
+                            options, write, cache, group, jobs, parallel, progress, fixes_needed)
     finally:
         if group is not None:
             group.close()
-    return report_files
 
 
 def _largest_first(paths: list[str], stats: dict[str, os.stat_result]) -> list[str]:
