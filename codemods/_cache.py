@@ -59,10 +59,6 @@ class Cache:
             return entry
         return None
 
-    def same_content(self, path: str, content_digest: str) -> Entry | None:
-        entry = self.entries.get(os.path.abspath(path))
-        return entry if entry is not None and entry.digest == content_digest else None
-
     def remember(self, path: str, stat: os.stat_result, content_digest: str, summary: FileSummary) -> None:
         key = os.path.abspath(path)
         old = self.entries.get(key)

@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import ast
 import collections
+import contextlib
 import gc
 import multiprocessing
-import multiprocessing.connection
 import os
 import pickle
 import re
-import signal
 import sys
 import traceback
 import unicodedata
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Sequence
 
 from . import _rewrite
 from ._facts import (
@@ -514,20 +513,94 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
             if entry is not None:
                 known[display] = FirstPass(display, summary=entry.summary, digest=entry.digest)
     pending = [d for d in displays if d not in known]
-    group = None
-    try:
+    with contextlib.ExitStack() as workers:
+        group = None
         if parallel and len(pending) >= PARALLEL_THRESHOLD:
             # each worker keeps the trees it parsed for step 2, so that no file is parsed twice
-            group = WorkerGroup(jobs, _EngineWorker(rules, options, write))
+            group = workers.enter_context(WorkerGroup(jobs, _EngineWorker(rules, options, write)))
             fresh, lost = group.step1(_largest_first(pending, stats))
             fresh += [_first_pass(path) for path in lost]
         else:
             fresh, _ = _first_passes(pending, options)
-        return _second_step(report, fresh, known, stats, displays, paths, read_stdin, stdin_path, rules,
-                            options, write, cache, group, jobs, parallel, progress, fixes_needed)
-    finally:
-        if group is not None:
-            group.close()
+        for first in fresh:
+            known[first.path] = first
+            if cache is not None:
+                if first.summary is not None and first.path in stats:
+                    cache.remember(first.path, stats[first.path], first.digest, first.summary)
+                else:
+                    cache.forget(first.path)
+        firsts = [known[d] for d in displays]
+        if "-" in paths and read_stdin is not None:
+            firsts.append(_first_pass(stdin_path, keep=True, data=read_stdin()))
+        summaries = [f.summary for f in firsts if f.summary]
+        the_run = Run(summaries, options.module_factories, [f.parsed for f in firsts if f.parsed],
+                      budget=TREE_BUDGET)
+
+        # 2. the files that define Module classes: analyse, fix, write (unless the cache has the answer)
+        targets = [f for f in firsts if f.summary and (f.from_stdin or options.analyse_every_file
+                                                       or the_run.hierarchy.defines_modules(f.summary))]
+        chosen = {id(f) for f in targets}
+        the_run.forget(f.path for f in firsts if f.parsed is not None and id(f) not in chosen)
+        the_run.pinned = {f.path for f in targets if f.parsed is not None}
+        results: dict[str, FileResult] = {}
+        fingerprints: dict[str, str] = {}
+        if cache is not None:
+            fingerprints = _reuse_cached(cache, firsts, targets, the_run, options, fixes_needed, results)
+            targets = [f for f in targets if f.path not in results]
+        on_disk = [f.path for f in targets if not f.from_stdin]
+        if group is None and parallel and len(on_disk) >= PARALLEL_THRESHOLD // 4:
+            # the files were read here: workers forked now inherit the run
+            with WorkerGroup(jobs, _EngineWorker(rules, options, write, inherited=the_run)) as late:
+                _analyse_in_group(late, on_disk, None, results, progress, the_run, rules, options, write)
+        elif group is not None:
+            payload = pickle.dumps(summaries, protocol=pickle.HIGHEST_PROTOCOL)
+            _analyse_in_group(group, on_disk, payload, results, progress, the_run, rules, options, write)
+        else:
+            on_disk = []
+        done = set(on_disk)
+        remaining = [f for f in targets if f.path not in done]
+        for count, first in enumerate(remaining, 1):
+            if progress is not None:
+                progress(count, len(remaining), first.path)
+            if first.parsed is None:  # summarized from the cache, or its tree was not kept: read it now
+                results[first.path] = _second_pass(first.path, (the_run, rules, options, write))
+            else:
+                results[first.path] = _analyse(the_run, first.parsed, first.data, rules, options, write,
+                                               first.from_stdin)
+                the_run.pinned.discard(first.path)
+                first.parsed = None
+    if cache is not None:
+        for path, fingerprint in fingerprints.items():
+            result = results.get(path)
+            if result is not None and result.error is None and not result.written:
+                cache.store_result(path, fingerprint, result.findings)  # the file on disk is as analysed
+        cache.save()
+    for first in firsts:
+        result = results.get(first.path) or FileResult(first.path, error=first.error, from_stdin=first.from_stdin)
+        if first.from_stdin:
+            result.data = first.data
+            if result.source is None and first.parsed is not None:
+                result.original, result.source = first.parsed.source.text, first.parsed.source
+        report.files.append(result)
+    return report
+
+
+def _reuse_cached(cache: Cache, firsts: list["FirstPass"], targets: list["FirstPass"], the_run: Run, options: Options,
+                  fixes_needed: bool, results: dict[str, FileResult]) -> dict[str, str]:
+    """Put the cached results still valid for the targets into ``results``; returns every target's
+    fingerprint (the key its result is stored under)."""
+    digests = {f.summary.module_name: f.digest for f in firsts if f.summary}
+    run_digest = digest("\n".join(f"{f.path}\0{f.digest}" for f in firsts if f.summary))
+    same_run = cache.last_run[0] == run_digest
+    fingerprints: dict[str, str] = {}
+    for first in [f for f in targets if not f.from_stdin]:
+        fingerprint = cache.last_run[1].get(first.path) if same_run else None
+        fingerprints[first.path] = fingerprint or _fingerprint(the_run.hierarchy, first, digests)
+        findings = cache.result(first.path, fingerprints[first.path])
+        if findings is not None and not (fixes_needed and any(options.applies(f) for f in findings)):
+            results[first.path] = FileResult(first.path, findings=findings, remaining=list(findings))
+    cache.last_run = (run_digest, dict(fingerprints))
+    return fingerprints
 
 
 def _largest_first(paths: list[str], stats: dict[str, os.stat_result]) -> list[str]:
@@ -550,82 +623,6 @@ def _analyse_in_group(group: WorkerGroup, paths: list[str], payload: bytes | Non
     for path in paths:  # a worker died: do its files here
         if path not in results:
             results[path] = _second_pass(path, (the_run, rules, options, write))
-
-
-def _second_step(report, fresh, known, stats, displays, paths, read_stdin, stdin_path, rules, options, write,
-                 cache, group, jobs, parallel, progress, fixes_needed) -> RunReport:
-    for first in fresh:
-        known[first.path] = first
-        if cache is not None:
-            if first.summary is not None and first.path in stats:
-                cache.remember(first.path, stats[first.path], first.digest, first.summary)
-            else:
-                cache.forget(first.path)
-    firsts = [known[d] for d in displays]
-    if "-" in paths and read_stdin is not None:
-        firsts.append(_first_pass(stdin_path, keep=True, data=read_stdin()))
-    summaries = [f.summary for f in firsts if f.summary]
-    the_run = Run(summaries, options.module_factories, [f.parsed for f in firsts if f.parsed], budget=TREE_BUDGET)
-
-    # 2. the files that define Module classes: analyse, fix, write (unless the cache has the answer)
-    targets = [f for f in firsts if f.summary and (f.from_stdin or options.analyse_every_file
-                                                   or the_run.hierarchy.defines_modules(f.summary))]
-    chosen = {id(f) for f in targets}
-    the_run.forget(f.path for f in firsts if f.parsed is not None and id(f) not in chosen)
-    the_run.pinned = {f.path for f in targets if f.parsed is not None}
-    results: dict[str, FileResult] = {}
-    fingerprints: dict[str, str] = {}
-    if cache is not None:
-        digests = {f.summary.module_name: f.digest for f in firsts if f.summary}
-        run_digest = digest("\n".join(f"{f.path}\0{f.digest}" for f in firsts if f.summary))
-        same_run = cache.last_run[0] == run_digest
-        for first in [f for f in targets if not f.from_stdin]:
-            fingerprint = cache.last_run[1].get(first.path) if same_run else None
-            fingerprints[first.path] = fingerprint or _fingerprint(the_run.hierarchy, first, digests)
-            findings = cache.result(first.path, fingerprints[first.path])
-            if findings is not None and not (fixes_needed and any(options.applies(f) for f in findings)):
-                results[first.path] = FileResult(first.path, findings=findings, remaining=list(findings))
-        targets = [f for f in targets if f.path not in results]
-        cache.last_run = (run_digest, dict(fingerprints))
-    on_disk = [f.path for f in targets if not f.from_stdin]
-    if group is None and parallel and len(on_disk) >= PARALLEL_THRESHOLD // 4:
-        # the files were read here: workers forked now inherit the run
-        late = WorkerGroup(jobs, _EngineWorker(rules, options, write, inherited=the_run))
-        try:
-            _analyse_in_group(late, on_disk, None, results, progress, the_run, rules, options, write)
-        finally:
-            late.close()
-    elif group is not None:
-        payload = pickle.dumps(summaries, protocol=pickle.HIGHEST_PROTOCOL)
-        _analyse_in_group(group, on_disk, payload, results, progress, the_run, rules, options, write)
-    else:
-        on_disk = []
-    done = set(on_disk)
-    remaining = [f for f in targets if f.path not in done]
-    for count, first in enumerate(remaining, 1):
-        if progress is not None:
-            progress(count, len(remaining), first.path)
-        if first.parsed is None:  # summarized from the cache, or its tree was not kept: read it now
-            results[first.path] = _second_pass(first.path, (the_run, rules, options, write))
-        else:
-            results[first.path] = _analyse(the_run, first.parsed, first.data, rules, options, write,
-                                           first.from_stdin)
-            the_run.pinned.discard(first.path)
-            first.parsed = None
-    if cache is not None:
-        for path, fingerprint in fingerprints.items():
-            result = results.get(path)
-            if result is not None and result.error is None and not result.written:
-                cache.store_result(path, fingerprint, result.findings)  # the file on disk is as analysed
-        cache.save()
-    for first in firsts:
-        result = results.get(first.path) or FileResult(first.path, error=first.error, from_stdin=first.from_stdin)
-        if first.from_stdin:
-            result.data = first.data
-            if result.source is None and first.parsed is not None:
-                result.original, result.source = first.parsed.source.text, first.parsed.source
-        report.files.append(result)
-    return report
 
 
 PARALLEL_THRESHOLD = 64  # below this, starting processes costs more than it saves

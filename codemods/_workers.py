@@ -141,6 +141,12 @@ class WorkerGroup(Generic[Result]):
                 else:
                     working.discard(index)
 
+    def __enter__(self) -> "WorkerGroup[Result]":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     def close(self) -> None:
         for index in range(len(self.connections)):
             if self.alive[index]:

@@ -109,7 +109,7 @@ def _package_above(project: Path) -> None:
 @pytest.mark.parametrize("change", [_edit, _edit_same_size, _new_file, _deleted_file, _gitignore, _configuration,
                                     _package_above])
 def test_a_change_the_output_depends_on_makes_it_run_again(project, capsys, change):
-    before = real_run("check", "src")
+    real_run("check", "src")
     change(project)
     assert replayed(capsys, "check", "src") is None
     after = real_run("check", "src")
