@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, set_parents
 from ._rule import Applicability, Edit, Finding
-from ._hierarchy import is_torch_nn_class
+from ._hierarchy import torch_class, torch_module_class
 from ._torch_facts import (
     MODULE_DICT_ATTRS, MODULE_LIST_ATTRS, PARAMETER_DICT_ATTRS, PARAMETER_LIST_ATTRS, STATELESS_NN_CLASSES,
     WEIGHTED_LOSS_ARGUMENTS,
@@ -30,8 +30,8 @@ ATTRS = {
     MODULE_LIST: MODULE_LIST_ATTRS, MODULE_DICT: MODULE_DICT_ATTRS,
     PARAMETER_LIST: PARAMETER_LIST_ATTRS, PARAMETER_DICT: PARAMETER_DICT_ATTRS,
 }
-_TORCH_CONTAINERS = {f"torch.nn.{n}" for n in ("Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")}
-_TORCH_CONTAINERS |= {f"torch.nn.modules.container.{n}" for n in ("Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict")}
+_TORCH_CONTAINERS = frozenset(torch_class(f"torch.nn.{n}") for n in (
+    "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"))
 
 # builtins that only read a sequence: a ModuleList serves them exactly as a list does
 _READERS = frozenset({
@@ -414,8 +414,9 @@ class ContainerAnalysis:
     def _stateless(self, expr: ast.expr | None) -> bool:
         if not isinstance(expr, ast.Call):
             return False
-        qualname = self.context.names.qualname(expr.func)
-        if not is_torch_nn_class(qualname) or qualname.rsplit(".", 1)[-1] not in STATELESS_NN_CLASSES:
+        qualname = torch_module_class(self.context.names.qualname(expr.func))
+        short = qualname.rsplit(".", 1)[-1] if qualname else ""
+        if short not in STATELESS_NN_CLASSES or torch_class(f"torch.nn.{short}") != qualname:
             return False
         if qualname.endswith("Loss"):
             return not expr.args and not any(k.arg in WEIGHTED_LOSS_ARGUMENTS or k.arg is None for k in expr.keywords)
@@ -451,7 +452,7 @@ class ContainerAnalysis:
         """Also unpacked into nn.Sequential, wrapped later, or its items passed to add_module/setattr."""
         for use in uses:
             if use.kind in ("arg", "starred_arg") and use.call is not None:
-                if self.context.names.qualname(use.call.func) in _TORCH_CONTAINERS:
+                if torch_class(self.context.names.qualname(use.call.func)) in _TORCH_CONTAINERS:
                     return True
         for owner in family:
             for registration in owner.registrations:
@@ -542,7 +543,7 @@ class ContainerAnalysis:
                 callee = self.context.names.qualname(parent.func)
                 if callee in _TYPE_CHECKS:
                     return DISPLAY, "its type is checked, and would change"
-                if callee in _TORCH_CONTAINERS:
+                if torch_class(callee) in _TORCH_CONTAINERS:
                     return None, "registered"
         return SAFE, ""
 
@@ -553,7 +554,7 @@ class ContainerAnalysis:
             return UNSAFE, f"it is also set with setattr() (line {assignment.stmt.lineno})"
         if isinstance(value, ast.Call):
             callee = self.context.names.qualname(value.func)
-            if callee in _TORCH_CONTAINERS and any(
+            if torch_class(callee) in _TORCH_CONTAINERS and any(
                 isinstance(n, ast.Attribute) and n.attr == attr for n in ast.walk(value)
             ):
                 return None, "wrapped later"  # self.X = nn.ModuleList(self.X): registered already

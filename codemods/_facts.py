@@ -15,7 +15,7 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from ._hierarchy import Hierarchy, is_torch_nn_class, resolve_relative
+from ._hierarchy import Hierarchy, resolve_relative
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _weak = weakref.ref
@@ -468,7 +468,7 @@ class Values:
         self._resolving: set[tuple[int, str]] = set()
 
     def is_module_class(self, qualname: str | None) -> bool:
-        return qualname is not None and (is_torch_nn_class(qualname) or self.hierarchy.is_module(qualname))
+        return qualname is not None and self.hierarchy.is_module(qualname)
 
     def kind(self, expr: ast.expr | None, function: ast.AST | None, owner: ClassFacts | None = None,
              comprehension_names: frozenset[str] = frozenset(), escapes_allowed: set[int] = frozenset()) -> Kind:

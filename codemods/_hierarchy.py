@@ -14,11 +14,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._torch_facts import NN_MODULE_CLASSES
+from ._torch_classes import ALIASES as _TORCH_ALIASES, CLASS_BASES as _TORCH_BASES
 
-# the root itself, as torch names it inside and outside its own source tree
+# the root, as modfix names it (torch defines it in torch.nn.modules.module)
 NN_MODULE = "torch.nn.Module"
-_ROOT_ALIASES = {"torch.nn.Module", "torch.nn.modules.Module", "torch.nn.modules.module.Module"}
 
 # Module bases from popular packages that are rarely part of the run
 KNOWN_EXTERNAL_MODULE_BASES = frozenset({
@@ -33,15 +32,27 @@ KNOWN_EXTERNAL_MODULE_BASES = frozenset({
 })
 
 
-def is_torch_nn_class(qualname: str | None) -> bool:
-    """torch.nn.Linear, torch.nn.modules.Linear, torch.nn.modules.linear.Linear, ..."""
-    if not qualname or not qualname.startswith("torch.nn."):
-        return False
-    parts = qualname.split(".")
-    if parts[-1] not in NN_MODULE_CLASSES:
-        return False
-    middle = parts[2:-1]
-    return middle == [] or middle[0] == "modules" and len(middle) <= 2
+def torch_class(qualname: str | None) -> str | None:
+    """The name a class of torch's Module tree is defined under, for any public name of it
+    (``torch.nn.Linear`` -> ``torch.nn.modules.linear.Linear``); None for anything else."""
+    if qualname is None:
+        return None
+    return qualname if qualname in _TORCH_BASES else _TORCH_ALIASES.get(qualname)
+
+
+_torch_modules: dict[str, bool] = {NN_MODULE: True}
+
+
+def torch_module_class(qualname: str | None) -> str | None:
+    """Like ``torch_class``, but only for nn.Module subclasses (``torch.distributions``, optimizers and
+    typing or abc bases are not): from the table generated off torch, not from a name prefix."""
+    name = torch_class(qualname)
+    if name is None:
+        return None
+    if name not in _torch_modules:
+        _torch_modules[name] = False
+        _torch_modules[name] = any(torch_module_class(base) for base in _TORCH_BASES.get(name, ()))
+    return name if _torch_modules[name] else None
 
 
 def module_name_for(path: str | os.PathLike) -> tuple[str, bool]:
@@ -99,12 +110,10 @@ class Hierarchy:
         """Follow re-exports (``from .modeling import Model`` in a package) to where a class is defined."""
         if not qualname or _depth > 20:
             return None
-        if qualname in _ROOT_ALIASES:
-            return NN_MODULE
         module, _, name = qualname.rpartition(".")
         summary = self._files.get(module)
         if summary is None:
-            return qualname
+            return torch_class(qualname) or qualname
         if name in summary.classes:
             return qualname
         target = summary.bindings.get(name)
@@ -122,7 +131,7 @@ class Hierarchy:
         module, _, name = qualname.rpartition(".")
         summary = self._files.get(module)
         if summary is None or name not in summary.classes:
-            return []
+            return list(_TORCH_BASES.get(qualname, ()))
         return [self.resolve(base) for base in summary.classes[name]]
 
     def defines_modules(self, summary: FileSummary) -> bool:
@@ -135,7 +144,7 @@ class Hierarchy:
         qualname = self.resolve(qualname)
         if qualname is None:
             return False
-        if qualname == NN_MODULE or is_torch_nn_class(qualname) or qualname in KNOWN_EXTERNAL_MODULE_BASES:
+        if torch_module_class(qualname) or qualname in KNOWN_EXTERNAL_MODULE_BASES:
             return True
         known = self._is_module.get(qualname)
         if known is not None:
@@ -146,16 +155,15 @@ class Hierarchy:
         return result
 
     def mro(self, qualname: str) -> list[str] | None:
-        """C3 linearization over the classes of the run, ending at torch.nn.Module; None when a base
-        is unknown (outside the run and not torch.nn.Module itself) or the hierarchy is inconsistent."""
+        """C3 linearization over the classes of the run and torch's, ending at torch.nn.Module (mixins
+        after it included); None when a base is unknown (outside the run and not a class of torch's
+        Module tree) or the hierarchy is inconsistent."""
         return self._mro(qualname, ())
 
     def _mro(self, qualname: str, seen: tuple[str, ...]) -> list[str] | None:
         if qualname == NN_MODULE:
             return [NN_MODULE]
-        if self.is_approximated(qualname):
-            return [qualname, NN_MODULE]  # torch.nn's own classes inherit in a (near) single line
-        if qualname in seen or not self.in_run(qualname):
+        if qualname in seen or not (self.in_run(qualname) or qualname in _TORCH_BASES):
             return None
         bases = self.bases(qualname)
         if any(b is None for b in bases):
@@ -179,11 +187,6 @@ class Hierarchy:
                 if sequence and sequence[0] == head:
                     del sequence[0]
         return result
-
-    def is_approximated(self, qualname: str) -> bool:
-        """A torch.nn class outside the run: its MRO is taken as [it, nn.Module], which is exact for
-        Module subclasses of torch.nn alone but not for where it sits among its siblings."""
-        return qualname != NN_MODULE and is_torch_nn_class(qualname) and not self.in_run(qualname)
 
     def in_run(self, qualname: str) -> bool:
         module, _, name = qualname.rpartition(".")

@@ -58,7 +58,7 @@ from dataclasses import dataclass
 
 from ._engine import FileContext
 from ._facts import ClassFacts, Kind, parent_of
-from ._hierarchy import NN_MODULE
+from ._hierarchy import NN_MODULE, torch_class
 from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
@@ -66,8 +66,8 @@ EXPLICIT, SUPER, SUPER_TWO, SUPER_ONE = "explicit", "super", "super-two", "super
 
 # torch.nn bases whose __init__ takes no required argument
 _ARGUMENT_FREE_TORCH_BASES = frozenset(
-    f"torch.nn.{n}" for n in ("Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
-                              "ParameterDict", "Identity")
+    torch_class(f"torch.nn.{n}") for n in ("Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+                                           "ParameterDict", "Identity")
 )
 _REGISTERING_CALLS = ("register_buffer", "register_parameter", "add_module", "register_module")
 
@@ -260,8 +260,6 @@ class InitAnalysis:
                 # ancestor of this class, so the one after it is another class whatever they inherit
                 return DISPLAY, (f"in subclass {name}, super() would reach {following.rsplit('.', 1)[-1]}.__init__ "
                                  f"instead of {base.rsplit('.', 1)[-1]}.__init__")
-            if len(hierarchy.bases(descendant)) > 1 and any(hierarchy.is_approximated(k) for k in mro):
-                unsure = unsure or f"subclass {name} has bases modfix cannot see, so super() might reach another class"
         return (UNSAFE, unsure) if unsure else (SAFE, "")
 
     def _calls_several_bases(self, qualname: str) -> bool:

@@ -2,18 +2,49 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from codemods import _torch_facts as facts
+from codemods._hierarchy import Hierarchy, torch_class, torch_module_class
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
 
-def test_module_classes():
-    exported = {n for n in dir(nn) if inspect.isclass(getattr(nn, n)) and issubclass(getattr(nn, n), nn.Module)}
-    assert facts.NN_MODULE_CLASSES == exported
+def test_the_class_table_is_what_torch_has():
+    """codemods/_torch_classes.py is what tests/generate_torch_classes.py reads off this torch (in a process
+    of its own: it imports every submodule of torch)."""
+    script = Path(__file__).with_name("generate_torch_classes.py")
+    done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, "the table differs: regenerate it with python tests/generate_torch_classes.py"
+
+
+@pytest.mark.parametrize("namespace", ["torch.nn", "torch.ao.nn.quantized", "torch.nn.parallel", "torch.distributions",
+                                       "torch.optim", "torch.nn.utils.parametrize", "torch.fx"])
+def test_which_classes_are_modules(namespace):
+    import importlib
+
+    module = importlib.import_module(namespace)
+    classes = [n for n in dir(module) if inspect.isclass(getattr(module, n))]
+    assert classes
+    for name in classes:
+        cls = getattr(module, name)
+        expected = issubclass(cls, nn.Module)
+        assert bool(torch_module_class(f"{namespace}.{name}")) == expected, f"{namespace}.{name}"
+
+
+def test_torch_mros_are_exact():
+    hierarchy = Hierarchy([])
+    for cls in (nn.Linear, nn.LazyLinear, torch.ao.nn.quantized.FloatFunctional, nn.parallel.DataParallel,
+                torch.ao.quantization.MinMaxObserver, nn.TransformerEncoderLayer):
+        name = torch_class(f"{cls.__module__}.{cls.__qualname__}")
+        expected = [c for c in cls.__mro__ if c is not object]
+        assert hierarchy.mro(name) == [
+            "torch.nn.Module" if c is nn.Module else f"{c.__module__}.{c.__qualname__}" for c in expected]
 
 
 @pytest.mark.parametrize("table, container", [
@@ -29,7 +60,7 @@ def test_stateless_classes_hold_no_state_and_ignore_the_mode():
              "ConstantPad2d": (1, 0.0), "ConstantPad3d": (1, 0.0), "Fold": ((4, 4), 2)}
     for name in facts.STATELESS_NN_CLASSES:
         cls = getattr(nn, name)
-        assert name in facts.NN_MODULE_CLASSES
+        assert torch_module_class(f"torch.nn.{name}")
         args = needs.get(name)
         if args is None:
             for attempt in ((), (2,), (2, 2)):
