@@ -344,7 +344,7 @@ class FileContext:
 
     def finding(self, code: str, node: ast.AST, message: str, applicability: Applicability,
                 edits: Iterable[Edit] = (), imports: Iterable[tuple[str, str]] = (),
-                added_keys: Iterable[str] = ()) -> Finding:
+                added_keys: Iterable[str] = (), facts: Iterable[str] = ()) -> Finding:
         edits = tuple(sorted(edits))
         fix = Fix(edits, applicability, tuple(imports)) if edits else None
         return Finding(
@@ -352,7 +352,7 @@ class FileContext:
             line=node.lineno, column=self.lines.char_column(node.lineno, node.col_offset) + 1,
             end_line=node.end_lineno,
             end_column=self.lines.char_column(node.end_lineno, node.end_col_offset) + 1,
-            applicability=applicability, fix=fix, added_keys=tuple(added_keys),
+            applicability=applicability, fix=fix, added_keys=tuple(added_keys), facts=tuple(facts),
         )
 
     def torch_nn_name(self, member: str) -> tuple[str, tuple[tuple[str, str], ...]] | None:

@@ -329,6 +329,15 @@ def _classify_use(node: ast.Attribute, attr: str, method: ast.FunctionDef) -> Us
     return use
 
 
+def _registration_arguments(call: ast.Call) -> tuple[ast.expr | None, ast.expr | None]:
+    """The name and value of ``register_buffer(name, tensor)``, positional or by keyword."""
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    name = call.args[0] if call.args else keywords.get("name")
+    value = call.args[1] if len(call.args) > 1 else next(
+        (keywords[k] for k in ("tensor", "param", "module", "value") if k in keywords), None)
+    return name, value
+
+
 def collect_class_facts(node: ast.ClassDef, qualname: str) -> ClassFacts:
     facts = ClassFacts(node=node, qualname=qualname)
     for statement in node.body:
@@ -346,10 +355,10 @@ def collect_class_facts(node: ast.ClassDef, qualname: str) -> ClassFacts:
                 parent = parent_of(inner)
                 if isinstance(parent, ast.Call) and parent.func is inner:
                     called.add(inner.attr)
-                    if inner.attr in _REGISTRATION_METHODS and len(parent.args) >= 2:
-                        facts.registrations.append(
-                            Registration(inner.attr, parent.args[0], parent.args[1], method)
-                        )
+                    if inner.attr in _REGISTRATION_METHODS:
+                        name, value = _registration_arguments(parent)
+                        if name is not None:
+                            facts.registrations.append(Registration(inner.attr, name, value, method))
             elif isinstance(inner, ast.Call) and len(inner.args) >= 3:
                 _record_setattr(facts, inner, self_name, method)
     for records in list(facts.assignments.values()) + list(facts.uses.values()):

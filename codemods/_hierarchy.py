@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._torch_classes import ALIASES as _TORCH_ALIASES, CLASS_BASES as _TORCH_BASES
+from ._torch_tables import ALIASES as _TORCH_ALIASES, CLASS_BASES as _TORCH_BASES
 
 # the root, as modfix names it (torch defines it in torch.nn.modules.module)
 NN_MODULE = "torch.nn.Module"
@@ -110,6 +110,8 @@ class Hierarchy:
         """Follow re-exports (``from .modeling import Model`` in a package) to where a class is defined."""
         if not qualname or _depth > 20:
             return None
+        if torch_class(qualname) == NN_MODULE:
+            return NN_MODULE  # the root keeps its name, even when torch's own tree is in the run
         module, _, name = qualname.rpartition(".")
         summary = self._files.get(module)
         if summary is None:

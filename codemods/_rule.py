@@ -52,6 +52,8 @@ class Finding:
     fix: Fix | None = None
     # state_dict keys the fix adds, so the user can map old checkpoints
     added_keys: tuple[str, ...] = ()
+    # the evidence behind the finding, one "fact: what the code shows" each (--explain, JSON)
+    facts: tuple[str, ...] = ()
 
     @property
     def fixable(self) -> bool:

@@ -52,6 +52,7 @@ class TensorInfo:
     plain: bool = False  # zeros/ones/full/empty: how learnable scales and gates start
     requires_grad: bool = False
     source: str = ""  # the factory, for messages
+    ndim: int | None = None  # the number of dimensions, when the code fixes it (0: a scalar tensor)
 
 
 def _dtype_of(keyword_value: ast.expr) -> str:
@@ -96,7 +97,8 @@ class Tensors:
             known = [side for side in sides if side]
             if known:
                 return TensorInfo("int", random=any(side.random for side in known),
-                                  structured=all(side.structured for side in known), source="a comparison")
+                                  structured=all(side.structured for side in known), source="a comparison",
+                                  ndim=_broadcast(known))
             return None
         if isinstance(expr, ast.Name) and function is not None:
             sites = self._locals_of(function).get(expr.id, [])
@@ -112,47 +114,67 @@ class Tensors:
             name = qualname[6:]
             dtype = _dtype_of(keywords["dtype"]) if "dtype" in keywords else None
             if name in ("randperm", "randint", "randint_like"):
-                return TensorInfo(dtype or "int", random=True, requires_grad=requires_grad, source=f"torch.{name}")
+                ndim = 1 if name == "randperm" else _size_ndim(call.args[2:] if name == "randint" else (), function)
+                return TensorInfo(dtype or "int", random=True, requires_grad=requires_grad, source=f"torch.{name}",
+                                  ndim=ndim)
             if name in RANDOM_FACTORIES:
-                return TensorInfo(dtype or "float", random=True, requires_grad=requires_grad, source=f"torch.{name}")
+                ndim = _size_ndim(call.args, function) if name in ("rand", "randn") else None
+                return TensorInfo(dtype or "float", random=True, requires_grad=requires_grad, source=f"torch.{name}",
+                                  ndim=ndim)
             if name in ("arange", "range"):
                 numbers = {_number_kind(a) for a in call.args}
                 guessed = "float" if "float" in numbers else ("int" if numbers <= {"int", None} else "unknown")
-                return TensorInfo(dtype or guessed, structured=True, requires_grad=requires_grad, source=f"torch.{name}")
+                return TensorInfo(dtype or guessed, structured=True, requires_grad=requires_grad, source=f"torch.{name}",
+                                  ndim=1)
             if name in STRUCTURED_FACTORIES:
                 inner = self.info(call.args[0], function, depth + 1) if call.args and name in ("tril", "triu") else None
                 base_dtype = inner.dtype if inner else ("int" if name.endswith("_indices") else "float")
+                ndim = inner.ndim if inner else {"eye": 2, "linspace": 1, "logspace": 1}.get(name, 2)
                 return TensorInfo(dtype or base_dtype, structured=True, random=bool(inner and inner.random),
-                                  requires_grad=requires_grad, source=f"torch.{name}")
+                                  requires_grad=requires_grad, source=f"torch.{name}", ndim=ndim)
             if name in PLAIN_FACTORIES:
                 fill = call.args[1] if name == "full" and len(call.args) > 1 else keywords.get("fill_value")
                 guessed = "float"
                 if name == "full" and fill is not None and _number_kind(fill) == "int":
                     guessed = "int"  # torch.full((n,), 3) is int64
+                ndim = _size_ndim(call.args[:1] if name == "full" else call.args, function)
                 if name.endswith("_like") and call.args:
                     inner = self.info(call.args[0], function, depth + 1)
                     guessed = inner.dtype if inner else "unknown"
-                return TensorInfo(dtype or guessed, plain=True, requires_grad=requires_grad, source=f"torch.{name}")
+                    ndim = inner.ndim if inner else None
+                return TensorInfo(dtype or guessed, plain=True, requires_grad=requires_grad, source=f"torch.{name}",
+                                  ndim=ndim)
             if name in LITERAL_FACTORIES:
                 literal = call.args[0] if call.args else None
                 guessed = _literal_dtype(literal) if name in ("tensor", "as_tensor") else (
                     "int" if name in ("LongTensor", "IntTensor", "BoolTensor", "ByteTensor") else "float")
                 structured = isinstance(literal, (ast.List, ast.Tuple, ast.Constant))
+                ndim = _literal_ndim(literal, function) if name in ("tensor", "as_tensor") else None
                 return TensorInfo(dtype or guessed, structured=structured, requires_grad=requires_grad,
-                                  source=f"torch.{name}")
+                                  source=f"torch.{name}", ndim=ndim)
+            if name == "scalar_tensor":
+                return TensorInfo(dtype or "float", structured=True, requires_grad=requires_grad,
+                                  source=f"torch.{name}", ndim=0)
             if name in TENSOR_FUNCTIONS:
                 arguments = [e for a in call.args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
                 inner = [self.info(a, function, depth + 1) for a in arguments]
                 known = [i for i in inner if i]
                 if not known:
                     return None
-                return _combine(known, dtype)
+                combined = _combine(known, dtype)
+                if name != "cat" and len(call.args) == 1 and isinstance(call.args[0], (ast.List, ast.Tuple)):
+                    # torch.stack([a, b]) adds a dimension; functions of one tensor keep its own
+                    combined = replace(combined, ndim=None if combined.ndim is None or name != "stack"
+                                       else combined.ndim + 1)
+                return combined
             return None
         if isinstance(call.func, ast.Attribute) and call.func.attr in SAME_KIND_METHODS:
             inner = self.info(call.func.value, function, depth + 1)
             if inner is None:
                 return None
             method = call.func.attr
+            if method not in NDIM_KEEPING_METHODS:
+                inner = replace(inner, ndim=None)
             if method in ("float", "double", "half", "bfloat16"):
                 return replace(inner, dtype="float")
             if method in ("long", "int", "bool", "short", "byte"):
@@ -184,6 +206,8 @@ class Tensors:
         known = [i for i in (left, right) if i]
         result = _combine(known, None)
         number = _number_kind(other) if len(known) == 1 else None
+        if len(known) == 1 and not is_scalar(other, function):
+            result = replace(result, ndim=None)  # the other operand may have more dimensions
         if isinstance(expr.op, ast.Div) or number == "float" or (number is None and len(known) == 1):
             # true division and float operands give floats; an unknown scale usually is one
             if isinstance(expr.op, ast.Div) or number == "float":
@@ -191,6 +215,121 @@ class Tensors:
             elif result.dtype == "int" and number is None:
                 result = replace(result, dtype="unknown")
         return result
+
+
+def _broadcast(infos: list[TensorInfo]) -> int | None:
+    ndims = [i.ndim for i in infos]
+    return None if None in ndims else max(ndims)
+
+
+def _size_ndim(sizes, function) -> int | None:
+    """How many dimensions ``torch.zeros(*sizes)`` has: ``()`` and ``[]`` give 0, ``(n, m)`` gives 2."""
+    sizes = list(sizes)
+    if len(sizes) == 1 and isinstance(sizes[0], (ast.Tuple, ast.List)):
+        sizes = sizes[0].elts
+    if any(isinstance(s, ast.Starred) for s in sizes):
+        return None
+    if len(sizes) == 1 and not is_scalar(sizes[0], function):
+        return None  # `torch.zeros(shape)`: a size object of unknown length, or one int
+    return len(sizes)
+
+
+def _literal_ndim(literal: ast.expr | None, function) -> int | None:
+    """The dimensions of ``torch.tensor(literal)``: nested list depth, or 0 for a number."""
+    depth = 0
+    while isinstance(literal, (ast.List, ast.Tuple)):
+        if not literal.elts:
+            return depth + 1
+        literal = literal.elts[0]
+        depth += 1
+    if is_scalar(literal, function):
+        return depth
+    return None
+
+
+_SCALAR_CALLS = frozenset({"builtins.float", "builtins.int", "builtins.bool", "builtins.len", "builtins.round",
+                           "builtins.abs", "builtins.min", "builtins.max"})
+
+
+def is_scalar(node: ast.expr | None, function) -> bool:
+    """A Python number: a literal, arithmetic on numbers, ``float(...)``, ``math.*(...)``, or a parameter
+    whose default is a number (``momentum=0.1``) or whose annotation says so (``scale: float``)."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (int, float, bool))
+    if isinstance(node, ast.UnaryOp):
+        return is_scalar(node.operand, function)
+    if isinstance(node, ast.BinOp):
+        return is_scalar(node.left, function) and is_scalar(node.right, function)
+    if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else ""
+        module = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+        if module in ("np", "numpy"):  # np.radians(40): a number when every argument is one
+            return bool(node.args) and all(is_scalar(a, function) for a in node.args)
+        return module == "math" or f"builtins.{name}" in _SCALAR_CALLS
+    if isinstance(node, ast.Name) and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        bound = _local_number(node.id, function)
+        if bound is not None:
+            return bound
+        args = function.args
+        positional = args.posonlyargs + args.args
+        defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+        for arg in positional + args.kwonlyargs:
+            if arg.arg != node.id:
+                continue
+            if _numeric_annotation(arg.annotation):
+                return True
+            annotation = arg.annotation
+            default = defaults.get(arg.arg)
+            return (isinstance(default, ast.Constant) and isinstance(default.value, (int, float, bool))
+                    and annotation is None)
+    return False
+
+
+def _local_number(name: str, function: ast.FunctionDef) -> bool | None:
+    """A local bound once, to a number: ``dim: int = ...``, ``n = x.shape[1]``, ``k = len(xs)``;
+    None when the name is not a local bound by one assignment."""
+    bindings = [n for n in ast.walk(function) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For))
+                and any(isinstance(t, ast.Name) and t.id == name for t in ast.walk(
+                    n.target if not isinstance(n, ast.Assign) else ast.Tuple(elts=n.targets)))]
+    if len(bindings) != 1 or isinstance(bindings[0], (ast.AugAssign, ast.For)):
+        return None
+    binding = bindings[0]
+    if isinstance(binding, ast.AnnAssign) and _numeric_annotation(binding.annotation):
+        return True
+    if isinstance(binding, ast.Assign) and len(binding.targets) == 1 and isinstance(binding.targets[0], ast.Name):
+        value = binding.value
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Attribute) and value.value.attr == "shape":
+            return True
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "size" \
+                and value.args:
+            return True
+        return is_scalar(value, None)
+    return False
+
+
+def _numeric_annotation(annotation: ast.expr | None) -> bool:
+    """``int``, ``float``, ``bool``, ``Optional[int]``, ``int | None``."""
+    if isinstance(annotation, ast.Name):
+        return annotation.id in ("int", "float", "bool")
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [annotation.left, annotation.right]
+        return any(_numeric_annotation(s) for s in sides) and all(
+            _numeric_annotation(s) or (isinstance(s, ast.Constant) and s.value is None) for s in sides)
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.value, (ast.Name, ast.Attribute)):
+        outer = annotation.value.id if isinstance(annotation.value, ast.Name) else annotation.value.attr
+        return outer == "Optional" and _numeric_annotation(annotation.slice)
+    return False
+
+
+# methods whose result has the dimensions of the tensor they are called on
+NDIM_KEEPING_METHODS = frozenset({
+    "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "bool", "short", "byte", "clone",
+    "detach", "contiguous", "type_as", "requires_grad_", "normal_", "uniform_", "fill_", "zero_", "abs", "neg",
+    "exp", "log", "sqrt", "sin", "cos", "sigmoid", "tanh", "clamp", "masked_fill", "flip", "roll", "tril", "triu",
+    "softmax", "cumsum",
+})
 
 
 def _combine(infos: list[TensorInfo], dtype: str | None) -> TensorInfo:
@@ -203,6 +342,7 @@ def _combine(infos: list[TensorInfo], dtype: str | None) -> TensorInfo:
         plain=all(i.plain for i in infos) and not any(i.random for i in infos),
         requires_grad=any(i.requires_grad for i in infos),
         source=" and ".join(sorted({i.source for i in infos if i.source})),
+        ndim=_broadcast(infos),
     )
 
 

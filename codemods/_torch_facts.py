@@ -1,6 +1,6 @@
 """Facts about torch.nn that the analysis needs, read off torch 2.13.0 (tests/test_torch_facts.py checks them).
 
-Which classes are nn.Modules, and their bases, is the generated table in ``_torch_classes``.
+Which classes are nn.Modules, and their bases, is the generated table in ``_torch_tables``.
 
 modfix never imports torch: these tables stand in for it."""
 

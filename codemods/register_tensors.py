@@ -13,65 +13,90 @@ Example
             self.weight = torch.rand(n_out, n_in)            # MF201: learned? never trained
             self.mask = torch.tril(torch.ones(n_in, n_in))   # MF201: constant, left on the CPU
 
+        def forward(self, x):
+            return F.linear(x, self.weight).masked_fill(self.mask[: x.size(-1)] == 0, 0)
+
+Evidence first
+    Plain tensors on modules are often correct: moved where they are used (``self.t.to(x.device)``,
+    ``.type_as(x)``, ``self.t = self.t.to(x.device)``), moved by the class itself (it overrides
+    ``_apply``/``to``/``cuda``/``cpu``), replaced on each call (caches, scratch, state set outside
+    ``__init__``), scalars (a 0-dim CPU tensor combines with tensors on any device), metadata or
+    indices (a CPU index works on any device), kept off on purpose (handed to an optimizer or another
+    object, ``object.__setattr__``, a comment that says so). A finding needs evidence that
+    registration matters; the first row of this table that the code shows decides:
+
+    ===========================  ===============================================================
+    the code shows               decision
+    ===========================  ===============================================================
+    kept off on purpose          no finding
+    already registered           no finding (in the class, a base or a subclass of the run)
+    learned                      nn.Parameter: ``requires_grad=True``, ``.requires_grad_()``,
+                                 ``nn.init.*_``, or a random weight that forward uses as one
+    moved by the class           no finding
+    replaced outside __init__    no finding: per-call state
+    updated by training          persistent buffer: running statistics, counters, EMAs
+    random values in the output  persistent buffer: a checkpoint must keep them
+    a scalar                     no finding: a 0-dim tensor works on any device
+    meets other values unmoved   non-persistent buffer for a constant; unsafe for a tensor whose
+                                 role the code does not reveal (``zeros``/``ones``/``full``)
+    nothing of the above         no finding
+    ===========================  ===============================================================
+
+    A device move, a cast or a reshape onto itself is not an update; a helper of the project given
+    the tensor (``self.t = to_device(self.t, x)``) moves it.
+
 The fix
     The assignment is replaced, never duplicated (``register_buffer`` beside a plain attribute
-    raises KeyError): ``self.weight = nn.Parameter(torch.rand(n_out, n_in))``, or
-    ``self.register_buffer("mask", torch.tril(...), persistent=False)``. Which one is chosen from
-    the evidence, the first that applies:
-
-    1. Parameter: explicit intent to learn (``requires_grad=True``, ``.requires_grad_()``, or the
-       tensor is passed to ``torch.nn.init.*_``).
-    2. Buffer: an integer or bool tensor, which cannot be learned; non-persistent when
-       ``__init__`` recreates the values (``arange``), persistent when random (``randperm``).
-    3. Persistent buffer: state updated outside ``__init__`` without gradients (running
-       statistics, EMA, counters: ``self.running = m * self.running + ...`` in forward).
-    4. Non-persistent buffer: structured constants (``eye``, ``arange``, ``linspace``, ``tril``,
-       ``torch.tensor([...])`` literals and arithmetic on them) or names that say so (``mask``,
-       ``*_mask``, ``positions``, ``*_ids``, ``index``, ``freqs``, ``inv_freq``), or a comment saying
-       it is not learned.
-    5. Parameter: a random float tensor named as a weight (``weight``, ``bias``, ``*_weight``,
-       ``*_bias``, ``W``, ``b``) that forward uses with ``F.linear``, ``F.conv*``, ``@``, ``matmul``.
-    6. Otherwise the role is not clear (``zeros``/``ones``/``full`` are how learnable scales start;
-       random tensors may be frozen features): an unsafe fix, a non-persistent buffer unless the
-       name leans to a learned value.
+    raises): ``self.weight = nn.Parameter(...)``, or ``self.register_buffer("mask", ...,
+    persistent=False)``, under the name Python stores (``self.__x`` in class ``C`` is ``_C__x``).
+    Every assignment of the attribute in ``__init__`` is rewritten the same way, so the state_dict
+    keys do not depend on which branch ran. A Parameter or a persistent buffer adds a state_dict key
+    (named in the message): checkpoints saved before the fix need ``strict=False``; a
+    non-persistent buffer adds none. Tensors used together are fixed together or not at all:
+    registering one moves it away from the others.
 
     MF202: ``nn.Parameter(t).to(device)`` -> ``nn.Parameter(t.to(device))``.
-    A Parameter or a persistent buffer adds a state_dict key (named in the message): checkpoints
-    saved before the fix need ``strict=False``; a non-persistent buffer adds none.
 
 Fix safety
-    No finding for names already registered (in the class or its bases in the run), tensors set
-    only outside ``__init__`` (per-call caches), ``None`` placeholders, and classes that override
-    ``_apply``/``to``/``cuda``/``cpu`` to move tensors by hand. Display-only: the attribute is
-    reassigned with a non-tensor (a buffer would raise), or with a plain tensor when the fix is a
-    Parameter (TypeError); the tensor is handed to an optimizer or another object; a comment says
-    it must not be saved or moved; the assignment runs before ``super().__init__()``. Unsafe:
-    choice 6, and reassignments with values modfix cannot see.
+    Display-only: the registration would not survive ``__init__`` (the assignment runs before the
+    base ``__init__``, or a later base init can run ``nn.Module.__init__`` again); the name is set
+    before as a plain attribute (``register_buffer`` raises KeyError); the attribute is given a
+    value that is not a tensor, or a plain tensor when the fix is a Parameter (TypeError); a
+    Parameter written in place in ``__init__``; a tensor used together with one that stays where it
+    is. Unsafe: the role is not revealed; another assignment's value is not known; a persistent
+    state whose shape changes at run time (a checkpoint would not load into a fresh module).
+    ``--explain`` shows the facts behind each finding.
 """
 from __future__ import annotations
 
 import ast
+import functools
 import re
+from dataclasses import dataclass, field
 
 from ._engine import FileContext
-from ._facts import Assignment, ClassFacts, Kind, Use, parent_of
+from ._facts import Assignment, ClassFacts, Kind, parent_of
+from ._hierarchy import NN_MODULE
 from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
+from ._tensor_uses import Access, AccessKind, UseClassifier
 from ._tensors import Tensors, TensorInfo
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
 PARAMETER, BUFFER, PERSISTENT_BUFFER = "parameter", "buffer", "persistent buffer"
 
-_MOVING_METHODS = frozenset({"_apply", "to", "cuda", "cpu", "float", "double", "half"})
+_MOVING_METHODS = ("_apply", "to", "cuda", "cpu")
+_FORWARD_LIKE = frozenset({"forward", "__call__"})
 _CONVERSIONS = frozenset({"to", "cuda", "cpu", "double", "float", "half", "bfloat16", "type"})
-_CONSTANT_NAME = re.compile(r"^(mask|.*_mask|positions?|.*_positions?|.*_ids|ids|index|.*_index|indices|.*_indices"
+_CONSTANT_NAME = re.compile(r"^_*(mask|.*_mask|positions?|.*_positions?|.*_ids|ids|index|.*_index|indices|.*_indices"
                             r"|freqs?|.*_freqs?|inv_freq|.*_inv_freq|causal.*|tril.*|eye)$")
-_WEIGHT_NAME = re.compile(r"^(weight|bias|.*_weight|.*_bias|weights|W|b|w)$")
-_LEARNABLE_NAME = re.compile(r"^(.*weight.*|.*bias.*|alpha|beta|gamma|scale|.*_scale|gate|.*_gate|temperature"
+_WEIGHT_NAME = re.compile(r"^_*(weight|bias|.*_weight|.*_bias|weights|W|b|w)$")
+_LEARNABLE_NAME = re.compile(r"^_*(.*weight.*|.*bias.*|alpha|beta|gamma|scale|.*_scale|gate|.*_gate|temperature"
                              r"|logit_scale|.*embed.*|.*token.*|prompt.*|query|queries|W|b|w|theta|coef.*|lambda_?)$")
 # comments that state an intent, not ones that describe the bug ("never registered: not moved")
 _KEEP_OFF = re.compile(
     r"(must|should|shall|need\s+to|needs\s+to|do|does|is\s+to|are\s+to)\s*(n[o']t|never)\s+(be\s+)?"
     r"(saved|moved|registered|stored|checkpointed|part\s+of|in\s+(the\s+)?state_?dict|follow)"
+    r"|(don'?t|do\s+not)\s+(use\s+)?register(_buffer)?\b"
     r"|keep\s+(it\s+|this\s+|them\s+)?(on\s+(the\s+)?cpu|off\s+(the\s+)?(module|model|device|state_?dict))"
     r"|(deliberately|intentionally|on\s+purpose)\s+(not\s+|un)?(registered|saved|kept|left|outside|off)",
     re.IGNORECASE)
@@ -83,23 +108,156 @@ _LINEAR_OPERATORS = ("torch.nn.functional.linear", "torch.nn.functional.bilinear
                      "torch.bmm", "torch.einsum", "torch.addmm")
 
 
+def _says_not_learned(comments: str) -> bool:
+    return bool(_NOT_LEARNED.search(comments)) and not _LEARN_INTENT.search(comments)
+
+
+def stored_name(attr: str, class_name: str) -> str:
+    """The attribute Python stores for ``self.<attr>`` inside ``class_name``: ``__x`` in ``C`` is ``_C__x``."""
+    stripped = class_name.lstrip("_")
+    if attr.startswith("__") and not attr.endswith("__") and stripped:
+        return f"_{stripped}{attr}"
+    return attr
+
+
+@dataclass
+class Evidence:
+    """What the code shows about one tensor attribute of one class. Each fact is a clause that a
+    message can quote (empty: not shown); the decision table reads them in order."""
+
+    facts: ClassFacts
+    attr: str
+    key: str  # the name Python stores
+    candidates: list[tuple[Assignment, TensorInfo]]
+    others: list[Assignment] = field(default_factory=list)  # construction-time values not known to be tensors
+    kept_off: str = ""
+    registered: str = ""
+    learned: str = ""
+    moved_by_class: str = ""
+    transient: str = ""
+    updated: str = ""
+    shape_changes: str = ""
+    random_in_output: str = ""
+    scalar: str = ""
+    meets: str = ""
+    handled: str = ""  # moved onto itself before use, or at every use: why "meets" is absent
+    # what the fix must respect
+    compute_statements: set[int] = field(default_factory=set)  # ids of statements where it meets other values
+    runtime_writes: list[Access] = field(default_factory=list)
+    init_writes_in_place: list[Access] = field(default_factory=list)
+    comments: str = ""
+
+    @property
+    def infos(self) -> list[TensorInfo]:
+        return [info for _, info in self.candidates]
+
+    @property
+    def source(self) -> str:
+        return " and ".join(sorted({i.source for i in self.infos if i.source})) or "a tensor expression"
+
+    def shown(self) -> tuple[str, ...]:
+        names = ("kept_off", "registered", "learned", "moved_by_class", "transient", "updated", "shape_changes",
+                 "random_in_output", "scalar", "meets", "handled")
+        return tuple(f"{name.replace('_', ' ')}: {getattr(self, name)}" for name in names if getattr(self, name))
+
+
+@dataclass
+class Decision:
+    choice: str | None  # PARAMETER, BUFFER, PERSISTENT_BUFFER; None: no finding
+    applicability: Applicability = SAFE
+    why: str = ""
+    reason: str = ""  # why the fix is unsafe or not applied
+
+    def worse(self, applicability: Applicability, reason: str) -> None:
+        rank = {SAFE: 0, UNSAFE: 1, DISPLAY: 2}
+        if rank[applicability] > rank[self.applicability]:
+            self.applicability, self.reason = applicability, reason
+
+
+NO_FINDING = Decision(None)
+
+
+def decide(evidence: Evidence) -> Decision:
+    """The decision table of the module docstring: the first fact the code shows decides."""
+    e = evidence
+    if e.kept_off or e.registered:
+        return NO_FINDING
+    if e.learned:
+        return Decision(PARAMETER, SAFE, e.learned)
+    if e.moved_by_class or e.transient:
+        return NO_FINDING
+    if e.updated:
+        if e.shape_changes:
+            return Decision(PERSISTENT_BUFFER, UNSAFE, f"{e.updated}: state to save", (
+                f"{e.shape_changes}, and a persistent buffer of another shape does not load into a fresh module"))
+        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.updated}: state to save")
+    if e.random_in_output:
+        return _random_decision(e)
+    if e.scalar or not e.meets:
+        return NO_FINDING
+    return _constant_decision(e)
+
+
+def _random_decision(e: Evidence) -> Decision:
+    why = f"{e.random_in_output}: a checkpoint must keep them"
+    if all(i.dtype == "int" for i in e.infos):
+        return Decision(PERSISTENT_BUFFER, SAFE, f"an integer tensor cannot be learned, and {why}")
+    if _says_not_learned(e.comments):
+        return Decision(PERSISTENT_BUFFER, SAFE, f"a comment says it is not learned, and {why}")
+    if _LEARNABLE_NAME.match(e.attr):
+        return Decision(PARAMETER, UNSAFE, why, f"the code does not reveal whether {e.source} is learned; its name "
+                                               "suggests a learned value (use a persistent buffer if it is frozen)")
+    return Decision(PERSISTENT_BUFFER, UNSAFE, why, f"the code does not reveal whether {e.source} is learned "
+                                                    "(use nn.Parameter if it should be trained)")
+
+
+def _constant_decision(e: Evidence) -> Decision:
+    """The tensor meets other values without a move, and nothing says it changes: what is it?"""
+    if all(i.dtype == "int" for i in e.infos):
+        return Decision(BUFFER, SAFE, f"{e.meets}; an integer or bool tensor ({e.source}) cannot be learned, and "
+                                      "__init__ recreates it")
+    if _says_not_learned(e.comments):
+        return Decision(BUFFER, SAFE, f"{e.meets}; a comment says it is not learned")
+    if all(i.structured for i in e.infos):
+        return Decision(BUFFER, SAFE, f"{e.meets}; a constant that __init__ recreates ({e.source})")
+    if _CONSTANT_NAME.match(e.attr):
+        return Decision(BUFFER, SAFE, f"{e.meets}; its name says it is a constant ({e.attr})")
+    if all(i.plain for i in e.infos):
+        if _LEARNABLE_NAME.match(e.attr) and all(i.dtype != "int" for i in e.infos):
+            return Decision(PARAMETER, UNSAFE, e.meets, (
+                f"the code does not reveal whether {e.source} is learned; its name suggests a learned value "
+                "(use a buffer if it is constant)"))
+        return Decision(BUFFER, UNSAFE, e.meets, (
+            f"the code does not reveal whether {e.source} is learned (use nn.Parameter if it should be trained)"))
+    return Decision(BUFFER, SAFE, f"{e.meets}; a value that __init__ computes ({e.source})")
+
+
 class TensorAnalysis:
     def __init__(self, context: FileContext):
         self.context = context
         self.tensors = Tensors(context.names, context.values.local_bindings)
+        # a function of the context, not a method of this analysis: a cycle would keep the file's tree
+        # alive until the (disabled) cyclic collector runs
+        self.uses = UseClassifier(context.names, functools.partial(_calls_submodule, context),
+                                  context.values.local_bindings)
         self.findings: list[Finding] = []
+        decided = []
         for facts in context.module_classes:
-            if any(name in facts.methods for name in ("_apply", "to", "cuda", "cpu")):
-                continue  # the class moves its tensors by hand
             for attr in sorted(facts.assignments):
-                self._attribute(facts, attr)
+                for assignment in facts.assignments[attr]:
+                    self._conversion(assignment)
+                evidence = self._evidence(facts, attr)
+                if evidence is not None:
+                    decided.append((evidence, decide(evidence)))
+        # across the file's classes: a subclass uses its base's tensors with its own
+        for evidence, decision in self._fixed_together(decided):
+            if decision.choice is not None:
+                self._report(evidence, decision)
 
-    # -- MF201
+    # -- MF201: the evidence
 
-    def _attribute(self, facts: ClassFacts, attr: str) -> None:
-        for assignment in facts.assignments[attr]:
-            self._conversion(facts, assignment)
-        candidates: list[tuple[Assignment, TensorInfo]] = []
+    def _evidence(self, facts: ClassFacts, attr: str) -> Evidence | None:
+        candidates = []
         for assignment in facts.assignments[attr]:
             if assignment.kind != "assign" or assignment.shared or not facts.is_init_time(assignment.method):
                 continue
@@ -107,163 +265,372 @@ class TensorAnalysis:
             if info is not None:
                 candidates.append((assignment, info))
         if not candidates:
-            return
-        family = self.context.family(facts, attr)  # bases and subclasses: only for attributes that need them
-        assignments = [a for owner in family for a in owner.assignments.get(attr, [])]
-        uses = [(owner, u) for owner in family for u in owner.uses.get(attr, [])]
-        if self._registered(family, attr, assignments):
-            return
-        infos = [info for _, info in candidates]
+            return None
+        key = stored_name(attr, facts.node.name)
+        # bases and subclasses (only for attributes that get this far); `self.__x` is another
+        # attribute in every other class
+        family = [facts] if key != attr else self.context.family(facts, attr)
+        evidence = Evidence(facts, attr, key, candidates)
+        evidence.comments = " ".join(self._comments(a.stmt) for a, _ in candidates)
         candidate_ids = {id(a) for a, _ in candidates}
-        others = [a for a in assignments if id(a) not in candidate_ids]
-        comments = " ".join(self._comments(a.stmt) for a, _ in candidates)
-
-        choice, applicability, evidence = self._choose(facts, attr, candidates, infos, uses, comments)
-        if choice is None:
-            return
-        reason = ""
-        if _KEEP_OFF.search(comments):
-            applicability, reason = DISPLAY, "a comment says it is kept off the module on purpose"
-        for assignment in others:
-            value_kind = self._reassigned(assignment)
-            line = getattr(assignment.stmt, "lineno", "?")
-            if value_kind == "none":
-                continue
-            if value_kind == "tensor" and choice == PARAMETER:
-                if applicability is UNSAFE:
-                    choice, evidence = BUFFER, evidence + f"; a Parameter is ruled out: line {line} assigns a plain tensor"
-                else:
-                    applicability = DISPLAY
-                    reason = reason or (f"line {line} assigns it a plain tensor, which raises TypeError once it is an "
-                                        "nn.Parameter")
-            elif value_kind == "other":
-                applicability = DISPLAY
-                reason = reason or f"line {line} assigns it a value that is not a tensor, which a buffer rejects"
-            elif value_kind == "unknown" and applicability is SAFE:
-                applicability = UNSAFE
-                reason = reason or f"line {line} assigns it a value modfix cannot see"
-        for owner, use in uses:
-            handed = self._handed_off(use)
-            if handed:
-                applicability, reason = DISPLAY, handed
-                break
-        if choice != PARAMETER:
-            earlier = self._set_before(facts, family, attr, candidates)
-            if earlier is not None:
-                applicability = DISPLAY
-                reason = (f"line {earlier.stmt.lineno} sets self.{attr} first, and register_buffer raises KeyError "
-                          "for a name that is already an attribute")
-        for assignment, _ in candidates:
-            if self._before_base_init(facts, assignment):
-                applicability = DISPLAY
-                reason = "it is assigned before super().__init__(), where register_buffer/nn.Parameter would raise"
-        for assignment, info in candidates:
-            self._report(facts, assignment, info, choice, applicability, evidence, reason)
-
-    def _set_before(self, facts: ClassFacts, family: list[ClassFacts], attr: str,
-                    candidates: list) -> Assignment | None:
-        """A plain assignment of the name that runs before the candidate: in a base's __init__, or
-        earlier in this class's (``self.mask = None`` then ``self.mask = torch.ones(...)``)."""
-        candidate_ids = {id(a) for a, _ in candidates}
-        first = min((a.stmt.lineno for a, _ in candidates if a.method.name == "__init__"), default=None)
-        ancestors = [f for f in family if f is not facts and f.qualname in
-                     self.context.hierarchy.ancestors_in_run(facts.qualname)]
-        for owner in ancestors:
+        for owner in family:
             for assignment in owner.assignments.get(attr, []):
+                if id(assignment) in candidate_ids:
+                    continue
                 if owner.is_init_time(assignment.method):
-                    return assignment
+                    evidence.others.append(assignment)
+                else:
+                    self._runtime_write(evidence, owner, assignment)
+        self._ownership(evidence, family)
+        for owner in family:
+            for use in owner.uses.get(attr, []):
+                self._read(evidence, owner, use)
+        self._values(evidence)
+        mover = self._moving_method(facts)
+        if mover:
+            evidence.moved_by_class = f"the class moves its tensors itself ({mover})"
+        return evidence
+
+    def _moving_method(self, facts: ClassFacts) -> str:
+        """``Cls._apply()`` (or to/cuda/cpu) defined by the class or a base of the run, which then moves
+        its tensors by hand."""
+        owners = [facts]
+        for qualname in self.context.hierarchy.ancestors_in_run(facts.qualname):
+            if qualname == NN_MODULE:
+                continue  # nn.Module's own _apply moves registered state only
+            found = self.context.class_context(qualname)
+            if found is not None:
+                owners.append(found[1])
+        return next((f"{owner.node.name}.{name}()" for owner in owners for name in _MOVING_METHODS
+                     if name in owner.methods), "")
+
+    def _ownership(self, evidence: Evidence, family: list[ClassFacts]) -> None:
+        """Already registered, or kept off the module on purpose."""
+        values = self.context.values
+        for owner in family:
+            for registration in owner.registrations:
+                if registration.how not in ("register_buffer", "register_parameter"):
+                    continue
+                name = registration.name
+                line = getattr(registration.value, "lineno", None) or registration.method.lineno
+                if isinstance(name, ast.Constant) and name.value == evidence.key:
+                    evidence.registered = f"{owner.node.name} registers it with {registration.how}()"
+                elif not isinstance(name, ast.Constant):
+                    evidence.registered = (f"{owner.node.name} registers buffers or parameters under names computed "
+                                           f"at run time (near line {line})")
+            for assignment in owner.assignments.get(evidence.attr, []):
+                if assignment.kind == "object_setattr":
+                    evidence.kept_off = f"object.__setattr__ keeps it off the module (line {assignment.stmt.lineno})"
+                elif values.kind(assignment.value, assignment.method) is Kind.PARAMETER:
+                    evidence.registered = f"line {assignment.stmt.lineno} assigns it an nn.Parameter"
+        if _KEEP_OFF.search(evidence.comments):
+            evidence.kept_off = "a comment says it is kept off the module on purpose"
+
+    def _runtime_write(self, evidence: Evidence, owner: ClassFacts, assignment: Assignment) -> None:
+        if assignment.kind != "assign" or assignment.value is None and not isinstance(assignment.stmt, ast.Assign):
+            evidence.transient = evidence.transient or (
+                f"{assignment.method.name}() sets it outside __init__ (line {assignment.stmt.lineno})")
+            return
+        write = self.uses.write(evidence.attr, assignment.value, assignment.stmt, assignment.method)
+        where = f"{assignment.method.name}() (line {assignment.stmt.lineno})"
+        evidence.runtime_writes.append(write)
+        if write.kind is AccessKind.REPLACE:
+            evidence.transient = evidence.transient or f"{where} gives it a new value outside __init__"
+        elif write.kind is AccessKind.UPDATE:
+            evidence.updated = evidence.updated or f"{where} updates it from its own value"
+            if write.shape_may_change:
+                evidence.shape_changes = evidence.shape_changes or f"{where} may change its shape"
+        elif write.kind is AccessKind.REFRESH:
+            evidence.handled = evidence.handled or f"{where} moves it onto itself"
+
+    def _read(self, evidence: Evidence, owner: ClassFacts, use) -> None:
+        runtime = not owner.is_init_time(use.method)
+        ndims = {i.ndim for i in evidence.infos}
+        access = self.uses.read(use.node, use.method, runtime, ndims.pop() if len(ndims) == 1 else None,
+                                use.method.name in _FORWARD_LIKE)
+        line = getattr(access.node, "lineno", use.node.lineno)
+        where = f"{use.method.name}() (line {line})"
+        kind = access.kind
+        if kind is AccessKind.HANDED:
+            evidence.kept_off = evidence.kept_off or f"it is handed to {access.detail} (line {line})"
+        elif kind is AccessKind.LEARN:
+            evidence.learned = evidence.learned or f"it is initialised for learning with {access.detail} (line {line})"
+        elif kind is AccessKind.UPDATE and not runtime:
+            evidence.init_writes_in_place.append(access)
+        elif kind is AccessKind.UPDATE:
+            evidence.runtime_writes.append(access)
+            evidence.updated = evidence.updated or f"{where} updates it in place ({access.detail})"
+            if access.shape_may_change:
+                evidence.shape_changes = evidence.shape_changes or f"{where} resizes it"
+        if not runtime:
+            return
+        for node in ((access.node,) if kind is AccessKind.COMPUTE else ()) + access.computations:
+            statement = _statement_of(node)
+            if statement is not None:
+                evidence.compute_statements.add(id(statement))
+        if kind is AccessKind.COMPUTE:
+            evidence.meets = evidence.meets or f"{where} uses it with other values without moving it ({access.detail})"
+            if (_WEIGHT_NAME.match(evidence.attr) and all(i.random and i.dtype != "int" for i in evidence.infos)
+                    and not _says_not_learned(evidence.comments) and _directly_used(use.node, access.node)):
+                operator = self._weight_use(access, use.node)
+                if operator:
+                    evidence.learned = evidence.learned or (
+                        f"a random weight ({evidence.source}) that {use.method.name}() uses as one ({operator})")
+        if kind in (AccessKind.COMPUTE, AccessKind.MOVED, AccessKind.INDEX) and any(i.random for i in evidence.infos):
+            evidence.random_in_output = evidence.random_in_output or (
+                f"its random values ({evidence.source}) are used by {where}")
+        if kind is AccessKind.MOVED:
+            evidence.handled = evidence.handled or f"{where} moves it where it is used ({access.detail})"
+
+    def _values(self, evidence: Evidence) -> None:
+        """What the values themselves say: a request for gradients, an init function, a scalar."""
+        infos = evidence.infos
+        if any(i.requires_grad for i in infos):
+            evidence.learned = f"it asks for gradients ({evidence.source} with requires_grad)"
+        for assignment, _ in evidence.candidates:
+            for call in self._init_calls_on_local(assignment):
+                evidence.learned = evidence.learned or f"it is initialised for learning with {call}()"
+        if all(i.ndim == 0 for i in infos):
+            evidence.scalar = f"a 0-dim tensor ({evidence.source}), which works with tensors on any device"
+        if evidence.handled and evidence.meets and any(w.kind is AccessKind.REFRESH for w in evidence.runtime_writes):
+            evidence.meets = ""  # moved onto itself before it is used
+
+    # -- MF201: from the decision to the finding
+
+    def _fixed_together(self, decided: list[tuple[Evidence, Decision]]) -> list[tuple[Evidence, Decision]]:
+        """Tensors used in one statement move together or not at all: registering one of them alone
+        would move it away from the others on the first model.to()."""
+        by_statement: dict[int, list[int]] = {}
+        for index, (evidence, _) in enumerate(decided):
+            for statement in evidence.compute_statements:
+                by_statement.setdefault(statement, []).append(index)
+        groups = _components(len(decided), by_statement.values())
+        for group in groups:
+            if len(group) < 2:
+                continue
+            members = [decided[i] for i in group]
+            names = ", ".join(f"self.{e.attr}" for e, _ in members)
+            if any(e.kept_off for e, _ in members):
+                for e, d in members:
+                    d.choice = None  # one is kept off on purpose: so is the group it is used with
+                continue
+            staying = [e for e, d in members if _stays(e, d)]
+            fixed = [(e, d) for e, d in members if d.choice is not None and not _stays(e, d)]
+            if staying and fixed:
+                stay = ", ".join(f"self.{e.attr}" for e in staying)
+                for _, d in fixed:
+                    d.worse(DISPLAY, f"it is used together with {stay}, which stays where it is built; registering "
+                                     "one alone splits them across devices")
+            elif fixed and any(d.applicability is UNSAFE for _, d in fixed):
+                for _, d in fixed:
+                    d.worse(UNSAFE, f"fixed together with the tensors it is used with ({names}), one of which is unsafe")
+        return decided
+
+    def _report(self, evidence: Evidence, decision: Decision) -> None:
+        context = self.context
+        self._blockers(evidence, decision)
+        attr, key = evidence.attr, evidence.key
+        spelled = context.torch_nn_name("Parameter") if decision.choice == PARAMETER else None
+        if decision.choice == PARAMETER and spelled is None:
+            decision.worse(DISPLAY, "the name `nn` is taken in this file, so torch.nn cannot be named")
+        keys = (key,) if decision.choice in (PARAMETER, PERSISTENT_BUFFER) else ()
+        fix = {PARAMETER: "make it an nn.Parameter", BUFFER: "register it as a buffer (persistent=False)",
+               PERSISTENT_BUFFER: "register it as a buffer"}[decision.choice]
+        named = f"`self.{attr}`" + (f" (stored as `{key}`)" if key != attr else "")
+        message = f"{named} holds a tensor that parameters(), state_dict() and .to() do not see; {fix}: {decision.why}"
+        if decision.applicability is UNSAFE:
+            message += f" (unsafe fix: {decision.reason})"
+        elif decision.applicability is DISPLAY:
+            message += f"; not fixed automatically: {decision.reason}"
+        if decision.applicability is not DISPLAY:
+            message += f"; the fix adds state_dict key {keys[0]}" if keys else "; the fix adds no state_dict key"
+        edits: list[Edit] = []
+        imports: tuple = ()
+        if decision.applicability is not DISPLAY:
+            for assignment in _rewritten(evidence):
+                edits += self._edits(assignment, decision.choice, key, spelled)
+            imports = spelled[1] if spelled else ()
+        for assignment, _ in evidence.candidates:
+            self.findings.append(context.finding(
+                "MF201", assignment.value, message, decision.applicability,
+                edits=edits if assignment is evidence.candidates[0][0] else (), imports=imports,
+                added_keys=keys if decision.applicability is not DISPLAY else (), facts=evidence.shown()))
+
+    def _edits(self, assignment: Assignment, choice: str, key: str, spelled) -> list[Edit]:
+        context = self.context
+        value = assignment.value
+        if choice == PARAMETER:
+            if isinstance(value, ast.Constant) and value.value is None:
+                return []
+            start, end = context.span(value)
+            return [Edit(start, start, f"{spelled[0]}("), Edit(end, end, ")")]
+        self_name = assignment.method.args.args[0].arg if assignment.method.args.args else "self"
+        start, end = context.span(assignment.stmt)
+        value_start, value_end = context.span(value)
+        persistent = "" if choice == PERSISTENT_BUFFER else ", persistent=False"
+        return [Edit(start, end, f'{self_name}.register_buffer("{key}", {context.text[value_start:value_end]}{persistent})')]
+
+    def _blockers(self, evidence: Evidence, decision: Decision) -> None:
+        """What keeps the chosen fix from being applied as it is: each lowers the applicability."""
+        facts, attr, choice = evidence.facts, evidence.attr, decision.choice
+        own = facts.assignments.get(attr, [])
+        for assignment in evidence.others:
+            where = f"line {assignment.stmt.lineno}" + ("" if assignment in own else f" (in {_owner_name(assignment)})")
+            value = assignment.value
+            if isinstance(value, ast.Constant) and value.value is None:
+                continue
+            if assignment in own and not _rewritable(assignment):
+                decision.worse(DISPLAY, f"{where} assigns it in a way the fix cannot rewrite")
+                continue
+            kind = self.context.values.kind(value, assignment.method)
+            if isinstance(value, (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr, ast.ListComp,
+                                  ast.DictComp)) or kind in (Kind.MODULE, Kind.ALIAS):
+                decision.worse(DISPLAY, f"{where} assigns it a value that is not a tensor, which a "
+                                        f"{'Parameter' if choice == PARAMETER else 'buffer'} rejects")
+            elif assignment in own:
+                decision.worse(UNSAFE, f"{where} assigns it a value modfix cannot see, rewritten the same way")
+            elif choice == PARAMETER or self.tensors.info(value, assignment.method) is None:
+                decision.worse(UNSAFE, f"{where} assigns it a value modfix cannot see")
+        if choice == PARAMETER:
+            for write in evidence.runtime_writes:
+                line = getattr(write.node, "lineno", "?")
+                if write.kind is AccessKind.UPDATE and not isinstance(write.node, ast.stmt):
+                    decision.worse(DISPLAY, f"line {line} updates it in place, which raises on an nn.Parameter "
+                                            "outside torch.no_grad()")
+                else:
+                    decision.worse(DISPLAY, f"line {line} assigns it a plain tensor, which raises TypeError once it "
+                                            "is an nn.Parameter")
+            for write in evidence.init_writes_in_place:
+                decision.worse(DISPLAY, f"line {write.node.lineno} writes into it in place, which raises on an "
+                                        "nn.Parameter outside torch.no_grad()")
+        else:
+            earlier = self._set_before(evidence)
+            if earlier is not None:
+                decision.worse(DISPLAY, f"line {earlier.stmt.lineno} sets self.{attr} first, and register_buffer "
+                                        "raises KeyError for a name that is already an attribute")
+        for assignment, _ in evidence.candidates:
+            problem = self._placement(facts, assignment)
+            if problem:
+                decision.worse(DISPLAY, problem)
+
+    def _set_before(self, evidence: Evidence) -> Assignment | None:
+        """A plain assignment of the name that runs before the candidates: in a base's __init__, or
+        earlier in this class's (``self.mask = None`` then ``self.mask = torch.ones(...)``)."""
+        facts, attr = evidence.facts, evidence.attr
+        candidate_ids = {id(a) for a, _ in evidence.candidates}
+        first = min((a.stmt.lineno for a, _ in evidence.candidates if a.method.name == "__init__"), default=None)
+        if evidence.key == attr:
+            for qualname in self.context.hierarchy.ancestors_in_run(facts.qualname):
+                if not self.context.run.mentions(qualname, attr) and qualname.rpartition(".")[0] != \
+                        self.context.parsed.module_name:
+                    continue
+                found = self.context.class_context(qualname)
+                for assignment in found[1].assignments.get(attr, []) if found else []:
+                    if found[1].is_init_time(assignment.method):
+                        return assignment
         for assignment in facts.assignments.get(attr, []):
             if (id(assignment) not in candidate_ids and assignment.method.name == "__init__"
                     and first is not None and assignment.stmt.lineno < first):
                 return assignment
         return None
 
-    def _registered(self, family: list[ClassFacts], attr: str, assignments: list[Assignment]) -> bool:
-        for owner in family:
-            for registration in owner.registrations:
-                if (registration.how in ("register_buffer", "register_parameter")
-                        and isinstance(registration.name, ast.Constant) and registration.name.value == attr):
-                    return True
-        values = self.context.values
-        return any(a.kind == "object_setattr" or values.kind(a.value, a.method) is Kind.PARAMETER
-                   for a in assignments)
+    def _placement(self, facts: ClassFacts, assignment: Assignment) -> str:
+        """Registration must survive __init__: nn.Module.__init__ ran before it, and nothing after it
+        can run nn.Module.__init__ again."""
+        init = facts.methods.get("__init__")
+        if init is None:
+            return ""
+        position = _position_in(init, assignment)
+        if position is None:
+            return ""
+        calls = _base_init_calls(init)
+        if not calls:
+            return ""
+        before = [c for c in calls if (c.lineno, c.col_offset) < position]
+        after = [c for c in calls if (c.lineno, c.col_offset) > position]
+        if not before:
+            return "it is assigned before the base __init__ runs, where register_buffer/nn.Parameter would raise"
+        if not any(self._reaches_module_init(facts, call) for call in before):
+            return ("the base __init__ it runs first never reaches nn.Module.__init__, so register_buffer/nn.Parameter "
+                    "would raise")
+        for call in after:
+            if self._can_reinitialise(facts, call):
+                return (f"line {call.lineno} calls `{ast.unparse(call.func)}`, which can run nn.Module.__init__ again "
+                        "and drop what was registered before it")
+        return ""
 
-    def _choose(self, facts, attr, candidates, infos, uses, comments):
-        names = self.context.names
-        init_uses = [u for owner, u in uses if owner.is_init_time(u.method)]
-        later_uses = [u for owner, u in uses if not owner.is_init_time(u.method)]
-        source = " and ".join(sorted({i.source for i in infos if i.source})) or "a tensor expression"
-        # 1. explicit intent to learn
-        if any(i.requires_grad for i in infos):
-            return PARAMETER, SAFE, f"it asks for gradients ({source} with requires_grad)"
-        for use in init_uses:
-            call = use.call if use.kind == "arg" else None
-            if use.kind == "attribute" and use.detail == "data" and isinstance(parent_of(parent_of(use.node)), ast.Call):
-                call = parent_of(parent_of(use.node))  # nn.init.xavier_uniform_(self.W.data)
-                if parent_of(use.node) not in call.args:
-                    call = None
-            callee = names.qualname(call.func) if call is not None else None
-            if callee and callee.startswith(("torch.nn.init.", "torch.nn.modules.init.")):
-                return PARAMETER, SAFE, f"it is initialised with {callee.replace('torch.nn.', 'nn.')}()"
-            if use.kind == "method" and use.detail == "requires_grad_":
-                return PARAMETER, SAFE, "it asks for gradients (.requires_grad_())"
-        for assignment, _ in candidates:
-            for call in self._init_calls_on_local(assignment):
-                return PARAMETER, SAFE, f"it is initialised with {call}()"
-        # 2. cannot be learned
-        if all(i.dtype == "int" for i in infos):
-            if any(i.random for i in infos):
-                return PERSISTENT_BUFFER, SAFE, f"an integer tensor ({source}) cannot be learned; its random values must be saved"
-            updated = next((u for u in later_uses if _updates_state(u)), None)
-            if updated is not None:
-                return PERSISTENT_BUFFER, SAFE, (f"an integer tensor ({source}) cannot be learned, and "
-                                                 f"{updated.method.name}() updates it (line {updated.node.lineno}): state to save")
-            return BUFFER, SAFE, f"an integer or bool tensor ({source}) cannot be learned, and __init__ recreates it"
-        # 3. state updated outside __init__
-        for use in later_uses:
-            if _updates_state(use):
-                return PERSISTENT_BUFFER, SAFE, (f"{use.method.name}() updates it without gradients (line "
-                                                 f"{use.node.lineno}): state to save")
-        for assignment in self._later_assignments(facts, attr):
-            if self._derived_from_itself(assignment, attr):
-                return PERSISTENT_BUFFER, SAFE, (f"{assignment.method.name}() updates it from its own value (line "
-                                                 f"{assignment.stmt.lineno}): state to save")
-        # 4. structured constants
-        if all(i.structured and not i.random for i in infos):
-            return BUFFER, SAFE, f"a constant that __init__ recreates ({source})"
-        if _CONSTANT_NAME.match(attr) and not any(i.random for i in infos):
-            return BUFFER, SAFE, f"its name says it is a constant ({attr})"
-        if _NOT_LEARNED.search(comments) and not _LEARN_INTENT.search(comments):
-            persistent = any(i.random for i in infos)
-            return (PERSISTENT_BUFFER if persistent else BUFFER), SAFE, "a comment says it is not learned"
-        # 5. a random weight used as one
-        if (_WEIGHT_NAME.match(attr) and all(i.random and i.dtype != "int" for i in infos)
-                and any(self._used_as_weight(u) for u in later_uses)):
-            return PARAMETER, SAFE, f"a random weight ({source}) that {self._weight_use(later_uses)} uses as one"
-        # 6. unclear: only the shapes that are ambiguous in practice; other tensors are left alone
-        if not all(i.plain or i.random for i in infos):
-            return None, None, ""
-        if _LEARNABLE_NAME.match(attr) and all(i.dtype != "int" for i in infos):
-            return PARAMETER, UNSAFE, (f"the code does not reveal whether {source} is learned; its name suggests a "
-                                       "learned value, so the fix makes it an nn.Parameter (or a buffer, if it is constant)")
-        return BUFFER, UNSAFE, (f"the code does not reveal whether {source} is learned; the fix makes it a "
-                                "non-persistent buffer (use nn.Parameter if it should be trained)")
+    def _reaches_module_init(self, facts: ClassFacts, call: ast.Call) -> bool:
+        """Does this base init call run nn.Module.__init__? Followed along the MRO through the classes of
+        the run: one whose __init__ calls no base init stops the chain. Unknown classes are trusted."""
+        hierarchy = self.context.hierarchy
+        mro = hierarchy.mro(facts.qualname)
+        owner = call.func.value
+        if mro is None:
+            return True
+        if isinstance(owner, ast.Call):  # super().__init__() or super(X, self).__init__()
+            named = owner.args[0] if owner.args else None
+            start = hierarchy.resolve(self.context.names.qualname(named)) if named is not None else facts.qualname
+            if named is not None and isinstance(named, ast.Name) and named.id == facts.node.name:
+                start = facts.qualname
+            if start not in mro:
+                return True
+            chain = mro[mro.index(start) + 1:]
+        else:
+            target = hierarchy.resolve(self.context.names.qualname(owner))
+            if target not in mro:
+                return True
+            chain = mro[mro.index(target):]
+        for klass in chain:
+            if klass == NN_MODULE or not hierarchy.in_run(klass):
+                return True
+            found = self.context.class_context(klass)
+            if found is None:
+                return True
+            init = found[1].methods.get("__init__")
+            if init is not None:
+                return bool(_base_init_calls(init))
+        return True
 
-    def _later_assignments(self, facts: ClassFacts, attr: str) -> list[Assignment]:
-        """The class's assignments of the attribute outside __init__ and its helpers."""
-        return [a for a in facts.assignments.get(attr, []) if not facts.is_init_time(a.method) and a.value is not None]
+    def _can_reinitialise(self, facts: ClassFacts, call: ast.Call) -> bool:
+        """Can this base init call reach nn.Module.__init__? Yes for a Module base, and for any base
+        whose __init__ modfix cannot see; no for a class of the run whose __init__ calls no base init."""
+        owner = call.func.value
+        if isinstance(owner, ast.Call):
+            return True  # super().__init__() a second time
+        target = self.context.hierarchy.resolve(self.context.names.qualname(owner))
+        if target is None or self.context.hierarchy.is_module(target):
+            return True
+        module, _, name = target.rpartition(".")
+        if module != self.context.parsed.module_name:
+            return True  # a base modfix does not read here: its __init__ may continue the chain
+        for node in self.context.tree.body:
+            if isinstance(node, ast.ClassDef) and node.name == name:
+                init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+                return init is None or bool(_base_init_calls(init))
+        return True
 
-    def _derived_from_itself(self, assignment: Assignment, attr: str) -> bool:
-        """``self.x = m * self.x + ...``, directly or through a local computed from it."""
-        value = assignment.value
-        if isinstance(value, ast.Name):
-            sites = self.context.values.local_bindings(assignment.method).get(value.id, [])
-            if len(sites) != 1 or not isinstance(sites[0], ast.Assign):
-                return False
-            value = sites[0].value
-        return isinstance(value, (ast.BinOp, ast.Call)) and any(
-            isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
-            for n in _value_references(value, self.context.names))
+    # -- helpers
+
+    def _weight_use(self, access: Access, used: ast.AST) -> str:
+        """The operator that uses the tensor ``used`` as a weight (``F.linear``, ``@``, ``.matmul``), if
+        one does. A bias counts only beside a weight read from the module (``F.linear(x, self.w, self.b)``):
+        the bias of a weight computed on the fly is as learned as that weight is, which is unknown."""
+        node = access.node
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            return "@"
+        if not isinstance(node, ast.Call):
+            return ""
+        callee = self.context.names.qualname(node.func) or ""
+        if callee in _LINEAR_OPERATORS or callee.startswith("torch.nn.functional.conv"):
+            arguments = {k.arg: k.value for k in node.keywords}
+            weight = node.args[1] if len(node.args) > 1 else arguments.get("weight")
+            is_bias = weight is not None and not _contains(weight, used)
+            if is_bias and callee.startswith("torch.nn.functional.") and not _reads_self(weight):
+                return ""
+            return callee.replace("torch.nn.functional.", "F.")
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("matmul", "mm"):
+            return f".{node.func.attr}"
+        return ""
 
     def _init_calls_on_local(self, assignment: Assignment) -> list[str]:
         """``w = torch.empty(...); nn.init.xavier_uniform_(w); self.w = w``"""
@@ -278,67 +645,6 @@ class TensorAnalysis:
                     found.append(callee.replace("torch.nn.", "nn."))
         return found
 
-    def _used_as_weight(self, use: Use) -> bool:
-        return self._weight_use([use]) is not None
-
-    def _weight_use(self, uses: list[Use]) -> str | None:
-        names = self.context.names
-        for use in uses:
-            parent = parent_of(use.node)
-            if use.kind == "arg" and use.call is not None:
-                callee = names.qualname(use.call.func) or ""
-                if callee in _LINEAR_OPERATORS or callee.startswith("torch.nn.functional.conv"):
-                    return f"{use.method.name}() ({callee.replace('torch.nn.functional.', 'F.')})"
-            if use.kind == "binop" and use.detail.startswith("MatMult"):
-                return f"{use.method.name}() (@)"
-            if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and parent.func.attr in ("matmul", "mm"):
-                return f"{use.method.name}() (.{parent.func.attr})"
-        return None
-
-    def _reassigned(self, assignment: Assignment) -> str:
-        value = assignment.value
-        if value is None:
-            return "unknown"
-        if self._derived_from_itself(assignment, assignment.attr):
-            return "tensor"  # arithmetic on the tensor itself
-        if isinstance(value, ast.Constant):
-            return "none" if value.value is None else "other"
-        if self.tensors.info(value, assignment.method) is not None:
-            return "tensor"
-        kind = self.context.values.kind(value, assignment.method)
-        if kind in (Kind.NOT_MODULE,) and isinstance(value, (ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr)):
-            return "other"
-        if kind in (Kind.MODULE, Kind.ALIAS):
-            return "other"
-        return "unknown"
-
-    def _handed_off(self, use: Use) -> str:
-        if use.kind not in ("arg", "element") or (use.kind == "arg" and use.call is None):
-            return ""
-        call = use.call
-        if use.kind == "element":
-            call = parent_of(parent_of(use.node))
-            if not isinstance(call, ast.Call):
-                return ""
-        callee = self.context.names.qualname(call.func) or ast.unparse(call.func)
-        if callee.startswith("torch.distributed."):
-            return f"it is handed to {callee}(), so its placement is managed by hand"
-        if callee.startswith("torch.optim."):
-            return f"it is handed to the optimizer {callee.split('.')[-1]}, which keeps the tensor itself"
-        last = callee.rsplit(".", 1)[-1]
-        if last[:1].isupper() and callee not in ("torch.nn.Parameter", "torch.Tensor") and not callee.startswith("builtins."):
-            return f"it is handed to {last}(), which keeps the tensor itself"
-        return ""
-
-    def _before_base_init(self, facts: ClassFacts, assignment: Assignment) -> bool:
-        init = facts.methods.get("__init__")
-        if assignment.method is not init:
-            return False
-        for node in ast.walk(init):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__":
-                return (node.lineno, node.col_offset) > (assignment.stmt.lineno, assignment.stmt.col_offset)
-        return False
-
     def _comments(self, statement: ast.stmt) -> str:
         lines = self.context.lines
         found = []
@@ -352,45 +658,9 @@ class TensorAnalysis:
             number -= 1
         return " ".join(found)
 
-    def _report(self, facts, assignment, info, choice, applicability, evidence, reason) -> None:
-        attr = assignment.attr
-        context = self.context
-        value = assignment.value
-        self_name = assignment.method.args.args[0].arg if assignment.method.args.args else "self"
-        edits: list[Edit] = []
-        imports: tuple = ()
-        if choice == PARAMETER:
-            spelled = context.torch_nn_name("Parameter")
-            if spelled is None:
-                applicability, reason = DISPLAY, "the name `nn` is taken in this file, so torch.nn cannot be named"
-            else:
-                start, end = context.span(value)
-                edits = [Edit(start, start, f"{spelled[0]}("), Edit(end, end, ")")]
-                imports = spelled[1]
-            fix = "make it an nn.Parameter"
-            keys = (attr,)
-        else:
-            start, end = context.span(assignment.stmt)
-            value_start, value_end = context.span(value)
-            persistent = "" if choice == PERSISTENT_BUFFER else ", persistent=False"
-            edits = [Edit(start, end, f'{self_name}.register_buffer("{attr}", {context.text[value_start:value_end]}{persistent})')]
-            fix = "register it as a buffer" + ("" if choice == PERSISTENT_BUFFER else " (persistent=False)")
-            keys = (attr,) if choice == PERSISTENT_BUFFER else ()
-        message = (f"`self.{attr}` holds a tensor that parameters(), state_dict() and .to() do not see; "
-                   f"{fix}: {evidence}")
-        if applicability is UNSAFE:
-            message += f" (unsafe fix{': ' + reason if reason else ''})"
-        elif applicability is DISPLAY:
-            message += f"; not fixed automatically: {reason}"
-            edits = []
-        if applicability is not DISPLAY:
-            message += (f"; the fix adds state_dict key {keys[0]}" if keys else "; the fix adds no state_dict key")
-        self.findings.append(context.finding("MF201", value, message, applicability, edits=edits,
-                                             imports=imports, added_keys=keys if applicability is not DISPLAY else ()))
-
     # -- MF202
 
-    def _conversion(self, facts: ClassFacts, assignment: Assignment) -> None:
+    def _conversion(self, assignment: Assignment) -> None:
         value = assignment.value
         outer = value
         conversions = []
@@ -419,37 +689,139 @@ class TensorAnalysis:
             SAFE, edits=edits, added_keys=(assignment.attr,)))
 
 
-_SHAPE_ONLY_ATTRIBUTES = frozenset({"shape", "dtype", "device", "size", "ndim", "numel", "dim", "new_zeros",
-                                    "new_ones", "new_empty", "new_full", "new_tensor"})
+def _calls_submodule(context: FileContext, call: ast.Call, method: ast.FunctionDef) -> bool:
+    """``self.encoder(...)``, ``self.blocks[i](...)``: a call of a module, which meets its parameters."""
+    func = call.func
+    while isinstance(func, ast.Subscript):
+        func = func.value
+    values = context.values
+    owner = next((f for f in context.module_classes if method in f.methods.values()), None)
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and owner is not None:
+        args = method.args.posonlyargs + method.args.args
+        if args and func.value.id == args[0].arg and func.attr not in owner.methods:
+            return values._attribute_kind(func.attr, owner) is Kind.ALIAS
+    if isinstance(func, ast.Name):
+        return values.kind(func, method, owner) in (Kind.MODULE, Kind.ALIAS)
+    return False
 
 
-def _value_references(value: ast.expr, names) -> list[ast.AST]:
-    """The nodes whose values flow into ``value``: not those only read for their shape, dtype or
-    device (``torch.randn_like(self.w)``, ``self.w.shape``)."""
-    found, stack = [], [value]
+def _directly_used(node: ast.AST, consumer: ast.AST) -> bool:
+    """Does the value of ``node`` reach ``consumer`` as it is (``.data``, ``.t()``, ``.float()`` aside),
+    not through a local or another function?"""
+    while True:
+        parent = parent_of(node)
+        if parent is consumer or (isinstance(parent, ast.keyword) and parent_of(parent) is consumer):
+            return True
+        if isinstance(parent, ast.Attribute) and parent.attr in ("data", "T", "mT"):
+            node = parent
+            continue
+        call = parent_of(parent)
+        if (isinstance(parent, ast.Attribute) and isinstance(call, ast.Call) and call.func is parent
+                and parent.attr in ("t", "transpose", "view", "reshape", "float", "double", "half", "to", "type_as")):
+            node = call
+            continue
+        return False
+
+
+def _contains(tree: ast.AST, node: ast.AST) -> bool:
+    return any(n is node for n in ast.walk(tree))
+
+
+def _reads_self(expr: ast.AST) -> bool:
+    """``self.w``, ``self.w.t()``: a value read from the module (the first parameter's attribute)."""
+    while isinstance(expr, (ast.Attribute, ast.Call)):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value
+    return isinstance(expr, ast.Name) and expr.id == "self"
+
+
+def _stays(evidence: Evidence, decision: Decision) -> bool:
+    """Will the tensor stay on the device it was built on, whatever model.to() does?"""
+    if decision.choice is not None:
+        return decision.applicability is DISPLAY
+    return not (evidence.registered or evidence.transient or evidence.moved_by_class or evidence.scalar
+                or evidence.handled)
+
+
+def _components(count: int, links) -> list[list[int]]:
+    parent = list(range(count))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for linked in links:
+        for other in linked[1:]:
+            parent[root(other)] = root(linked[0])
+    groups: dict[int, list[int]] = {}
+    for i in range(count):
+        groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+
+def _statement_of(node: ast.AST) -> ast.stmt | None:
+    while node is not None and not isinstance(node, ast.stmt):
+        node = parent_of(node)
+    return node
+
+
+def _owner_name(assignment: Assignment) -> str:
+    """The class whose method makes the assignment (a base or a subclass)."""
+    node = parent_of(assignment.method)
+    return node.name if isinstance(node, ast.ClassDef) else "another class"
+
+
+def _rewritten(evidence: Evidence) -> list[Assignment]:
+    """The assignments the fix rewrites: every one in this class's construction, but ``None``s (a
+    buffer and a Parameter both accept None)."""
+    own = evidence.facts.assignments.get(evidence.attr, [])
+    others = [a for a in evidence.others if a in own and _rewritable(a)
+              and not (isinstance(a.value, ast.Constant) and a.value.value is None)]
+    return sorted([a for a, _ in evidence.candidates] + others, key=lambda a: (a.stmt.lineno, a.stmt.col_offset))
+
+
+def _rewritable(assignment: Assignment) -> bool:
+    """A plain ``self.X = value`` statement of its own, which the fix can replace."""
+    statement = assignment.stmt
+    return (assignment.kind == "assign" and not assignment.shared and isinstance(statement, (ast.Assign, ast.AnnAssign))
+            and assignment.value is not None
+            and (isinstance(statement, ast.AnnAssign) or len(statement.targets) == 1)
+            and isinstance(statement.targets[0] if isinstance(statement, ast.Assign) else statement.target, ast.Attribute))
+
+
+def _base_init_calls(init: ast.FunctionDef) -> list[ast.Call]:
+    """``super().__init__(...)``, ``super(C, self).__init__(...)``, ``Base.__init__(self, ...)`` in __init__."""
+    args = init.args.posonlyargs + init.args.args
+    self_name = args[0].arg if args else ""
+    found = []
+    stack = list(ast.iter_child_nodes(init))
     while stack:
         node = stack.pop()
-        if isinstance(node, ast.Call):
-            callee = names.qualname(node.func) or ""
-            if callee.endswith("_like") or (isinstance(node.func, ast.Attribute) and node.func.attr in _SHAPE_ONLY_ATTRIBUTES):
-                stack.extend(node.args[1:] if callee.endswith("_like") else node.args)
-                stack.extend(k.value for k in node.keywords)
-                continue
-        if isinstance(node, ast.Attribute) and node.attr in _SHAPE_ONLY_ATTRIBUTES:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        found.append(node)
         stack.extend(ast.iter_child_nodes(node))
-    return found
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"):
+            continue
+        owner = node.func.value
+        if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
+            found.append(node)
+        elif node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == self_name:
+            found.append(node)
+    return sorted(found, key=lambda c: (c.lineno, c.col_offset))
 
 
-def _updates_state(use: Use) -> bool:
-    if use.kind == "method" and use.detail.endswith("_") and use.detail != "requires_grad_":
-        return True
-    if use.kind in ("augassign", "setitem"):
-        return True
-    if use.kind == "attribute" and use.detail == "data" and isinstance(parent_of(parent_of(use.node)), ast.Assign):
-        return True
-    return False
+def _position_in(init: ast.FunctionDef, assignment: Assignment) -> tuple[int, int] | None:
+    """Where in __init__ the assignment runs: its own position, or that of the call of the helper
+    method it is in (``self._build()``)."""
+    if assignment.method is init:
+        return assignment.stmt.lineno, assignment.stmt.col_offset
+    name = assignment.method.name
+    for node in ast.walk(init):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name
+                and isinstance(node.func.value, ast.Name)):
+            return node.lineno, node.col_offset
+    return None
 
 
 def tensor_findings(context: FileContext) -> list[Finding]:
@@ -460,8 +832,8 @@ REGISTER_TENSOR = Rule(
     code="MF201", name="register-tensor",
     summary="tensor attribute on self -> nn.Parameter or register_buffer, chosen from evidence",
     check=findings_with_code(tensor_findings, "MF201"), doc=__doc__,
-    safety="safe when the evidence decides (intent to learn, integer dtype, state updates, constants, "
-           "weights used as weights); unsafe when the role is unclear; display-only when kept off on purpose",
+    safety="safe when the evidence decides (learned, state updated by training, constants that meet the input); "
+           "unsafe when the role is unclear; display-only when the registration would not hold",
 )
 PARAMETER_CONVERSION = Rule(
     code="MF202", name="parameter-conversion",

@@ -16,11 +16,11 @@ nn = torch.nn
 
 
 def test_the_class_table_is_what_torch_has():
-    """codemods/_torch_classes.py is what tests/generate_torch_classes.py reads off this torch (in a process
+    """codemods/_torch_tables.py is what tests/generate_torch_tables.py reads off this torch (in a process
     of its own: it imports every submodule of torch)."""
-    script = Path(__file__).with_name("generate_torch_classes.py")
+    script = Path(__file__).with_name("generate_torch_tables.py")
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
-    assert done.returncode == 0, "the table differs: regenerate it with python tests/generate_torch_classes.py"
+    assert done.returncode == 0, "the table differs: regenerate it with python tests/generate_torch_tables.py"
 
 
 @pytest.mark.parametrize("namespace", ["torch.nn", "torch.ao.nn.quantized", "torch.nn.parallel", "torch.distributions",

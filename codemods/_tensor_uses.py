@@ -1,0 +1,514 @@
+"""What a class does with a tensor attribute, one read or write at a time, in named terms.
+
+The tensor rule (``register_tensors``) needs evidence that registration matters before it claims a
+bug. Every read of ``self.X`` is classified by what happens to its value: moved to where it is
+needed, read for its metadata, used as an index, met by other tensors in a computation, handed to
+another object, or passed where modfix cannot see. Every write outside ``__init__`` is an update
+(from its own value or in place), a refresh (moved or cast onto itself), or a replacement (a new
+value). The walk goes up from the ``self.X`` node through what keeps its value (``.view()``,
+``.float()``, ``[:n]``, ``* 2``, a local alias) until something decides.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import enum
+from dataclasses import dataclass
+
+from ._facts import Names, parent_of
+from ._tensors import NDIM_KEEPING_METHODS, is_scalar
+from ._torch_tables import TENSOR_METHODS
+
+
+class AccessKind(enum.Enum):
+    MOVED = "moved to where it is used"
+    METADATA = "read for its shape, dtype, device or truth value"
+    SCALAR = "read one element at a time"
+    INDEX = "used as an index"
+    COMPUTE = "met by other values in a computation"
+    HANDED = "handed to another object that keeps it"
+    UNKNOWN = "passed where modfix cannot see"
+    LEARN = "initialised for learning"
+    UPDATE = "updated from its own value or in place"
+    REFRESH = "moved or cast onto itself"
+    CAST = "cast onto itself"
+    REPLACE = "given a new value"
+
+
+@dataclass(frozen=True)
+class Access:
+    """One read or write: what it is, where (the node that decided), and a few words for messages."""
+
+    kind: AccessKind
+    node: ast.AST
+    detail: str = ""
+    shape_may_change: bool = False  # an update by concatenation, slicing, or a call
+    # every computation the value reaches through locals (the strongest access is only one of them)
+    computations: tuple[ast.AST, ...] = ()
+
+
+# Tensor methods that give a tensor derived from the one they are called on (same values, another
+# shape, dtype, or a reduction over dims): they keep the question open, whatever their arguments.
+# Checked against torch.Tensor by tests/test_torch_facts.py.
+DERIVING_METHODS = frozenset({
+    "view", "view_as", "reshape", "reshape_as", "unsqueeze", "squeeze", "flatten", "unflatten", "t", "transpose",
+    "permute", "expand", "expand_as", "repeat", "repeat_interleave", "contiguous", "clone", "detach", "narrow",
+    "select", "chunk", "split", "unbind", "flip", "roll", "tril", "triu", "diag", "diagonal", "movedim",
+    "float", "double", "half", "bfloat16", "long", "int", "bool", "short", "byte", "char", "type",
+    "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "cumsum", "cumprod", "softmax",
+    "log_softmax", "norm", "abs", "neg", "exp", "log", "sqrt", "rsqrt", "sin", "cos", "sigmoid", "tanh",
+    "reciprocal", "sign", "floor", "ceil", "round", "logical_not", "nonzero", "unique", "sort", "argsort",
+    "any", "all", "square", "relu", "pow", "clamp", "clip",
+})
+# methods that read what the tensor is, not its values in a computation
+METADATA_METHODS = frozenset({
+    "size", "dim", "ndimension", "numel", "nelement", "element_size", "item", "tolist", "numpy", "get_device",
+    "is_contiguous", "data_ptr", "stride", "storage_offset", "is_floating_point", "is_complex", "__len__", "cpu",
+})
+METADATA_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "is_cuda", "is_sparse", "layout", "requires_grad",
+                                 "grad_fn", "is_leaf", "names", "itemsize", "nbytes"})
+VALUE_ATTRIBUTES = frozenset({"data", "T", "mT", "H", "mH", "real", "imag"})
+# methods that move a tensor to another tensor's device (``.type_as(x)``) or to a device
+MOVE_METHODS = frozenset({"to", "cuda", "type_as", "to_device"})
+CAST_METHODS = frozenset({"float", "double", "half", "bfloat16", "long", "int", "bool", "short", "byte", "char"})
+# keyword arguments of torch functions that take tensors (positional arguments always may)
+_TENSOR_KEYWORDS = frozenset({"input", "other", "weight", "bias", "mask", "index", "src", "tensor", "tensors",
+                              "mat1", "mat2", "vec", "target", "condition"})
+_METADATA_BUILTINS = frozenset({"len", "int", "float", "bool", "str", "repr", "print", "isinstance", "hasattr",
+                                "id", "type", "format", "hash", "callable", "getattr"})
+_DTYPE_NAMES = frozenset({
+    "float", "float32", "float64", "double", "half", "float16", "bfloat16", "long", "int", "int64", "int32", "int16",
+    "int8", "uint8", "short", "bool", "complex64", "complex128", "cfloat", "cdouble", "float8_e4m3fn", "float8_e5m2",
+})
+_CONCATENATING = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack"})
+
+
+def is_dtype(node: ast.expr, names: Names) -> bool:
+    """``torch.float32``, ``x.dtype``, ``dtype``: an argument that names a dtype, not a device."""
+    if isinstance(node, ast.Attribute):
+        if node.attr == "dtype":
+            return True
+        qualname = names.qualname(node)
+        return bool(qualname) and qualname.startswith("torch.") and qualname.split(".")[-1] in _DTYPE_NAMES
+    return isinstance(node, ast.Name) and (node.id == "dtype" or node.id.endswith("_dtype"))
+
+
+def is_self_attribute(node: ast.AST, attr: str, self_name: str) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == attr and isinstance(node.value, ast.Name)
+            and node.value.id == self_name)
+
+
+class UseClassifier:
+    """Classifies reads and writes of tensor attributes inside one file (names resolved by its imports)."""
+
+    def __init__(self, names: Names, is_module_call, local_bindings):
+        self.names = names
+        self._is_module_call = is_module_call  # (call, method) -> does it call a submodule?
+        self._local_bindings = local_bindings
+
+    # -- reads
+
+    def read(self, node: ast.Attribute, method: ast.FunctionDef, runtime: bool, ndim: int | None,
+             forward_like: bool, _depth: int = 0) -> Access:
+        """What the code does with the value ``node`` (``self.X`` or something that carries its value):
+        each step up the tree either decides or hands on the node that now carries the value."""
+        walk = _Walk(method, runtime, ndim, forward_like, _depth)
+        while True:
+            parent = parent_of(node)
+            step = self._STEPS.get(type(parent), UseClassifier._other)(self, node, parent, walk)
+            if isinstance(step, Access):
+                if step.kind is AccessKind.UPDATE and not walk.same_object:
+                    return Access(AccessKind.UNKNOWN, step.node)  # written into a copy, not the attribute
+                return step
+            node = step
+
+    def _through_attribute(self, node, parent: ast.Attribute, walk: "_Walk"):
+        decided = self._attribute(parent, walk.runtime)
+        if decided is not None:
+            return decided
+        grand = parent_of(parent)
+        if isinstance(grand, ast.Call) and grand.func is parent:
+            walk.same_object = False  # .float(), .view(...): another tensor from now on
+            if parent.attr not in NDIM_KEEPING_METHODS:
+                walk.ndim = None
+            return grand
+        return parent  # .data, .T
+
+    def _through_subscript(self, node, parent: ast.Subscript, walk: "_Walk"):
+        if parent.value is not node:
+            return Access(AccessKind.INDEX, parent)
+        if not isinstance(parent.ctx, ast.Load):
+            return Access(AccessKind.UPDATE, parent, "an item assignment")
+        if is_scalar(parent.slice, walk.method):  # `t[0]`, `t[epoch]` with `epoch: int`
+            if walk.ndim == 1:
+                return Access(AccessKind.SCALAR, parent)  # one element: a 0-dim value, fine on any device
+            if walk.ndim is None:
+                return Access(AccessKind.UNKNOWN, parent)  # one element or one row: modfix cannot tell
+            walk.ndim -= 1
+        else:
+            walk.ndim = None
+        return parent
+
+    def _through_keyword(self, node, parent: ast.keyword, walk: "_Walk"):
+        return self._argument(node, parent_of(parent), walk)
+
+    def _through_call(self, node, parent: ast.Call, walk: "_Walk"):
+        if parent.func is node:
+            return Access(AccessKind.UNKNOWN, parent)
+        return self._argument(node, parent, walk)
+
+    def _through_starred(self, node, parent: ast.Starred, walk: "_Walk"):
+        return parent
+
+    def _through_collection(self, node, parent, walk: "_Walk"):
+        unpacked = _unpacked_into(node, parent)
+        if unpacked is not None:
+            return self._alias(unpacked, parent_of(parent), walk)
+        if isinstance(parent, ast.Dict) and node not in parent.values:
+            return Access(AccessKind.UNKNOWN, parent)  # a tensor as a dict key
+        elements = parent.values if isinstance(parent, ast.Dict) else parent.elts
+        holder = parent_of(parent)
+        named = parent.keys if isinstance(parent, ast.Dict) else elements
+        if isinstance(holder, (ast.Return, ast.Yield)) and any(
+                isinstance(e, ast.Constant) and isinstance(e.value, str) for e in named):
+            # `yield "values", self._values`: handed out by name, for its owner to register
+            return Access(AccessKind.HANDED, holder, f"the caller of {walk.method.name}(), by name")
+        if any(e is not node and not isinstance(e, ast.Constant) for e in elements) and isinstance(
+                holder, ast.Call) and self._is_torch_call(holder):
+            return Access(AccessKind.COMPUTE, holder, self._call_text(holder))  # torch.cat([self.t, x])
+        walk.same_object = False
+        return parent
+
+    def _through_binop(self, node, parent: ast.BinOp, walk: "_Walk"):
+        other = parent.right if parent.left is node else parent.left
+        if _is_number(other):
+            walk.same_object = False
+            return parent
+        return Access(AccessKind.COMPUTE, parent, f"`{_OPERATORS.get(type(parent.op).__name__, 'an operator')}`")
+
+    def _through_unaryop(self, node, parent: ast.UnaryOp, walk: "_Walk"):
+        if isinstance(parent.op, ast.Not):
+            return Access(AccessKind.METADATA, parent)
+        walk.same_object = False
+        return parent
+
+    def _through_compare(self, node, parent: ast.Compare, walk: "_Walk"):
+        if all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops):
+            return Access(AccessKind.METADATA, parent)
+        if all(o is node or _is_number(o) for o in [parent.left] + parent.comparators):
+            walk.same_object = False
+            return parent  # `self.mask == 0`: a bool tensor on the same device
+        return Access(AccessKind.COMPUTE, parent, "a comparison")
+
+    def _through_test(self, node, parent, walk: "_Walk"):
+        if isinstance(parent, (ast.If, ast.While, ast.IfExp)) and parent.test is not node:
+            return parent  # a branch of `a if c else b`: the value goes on
+        return Access(AccessKind.METADATA, parent)  # its truth value
+
+    def _through_return(self, node, parent, walk: "_Walk"):
+        if walk.runtime and walk.forward_like:
+            return Access(AccessKind.COMPUTE, parent, "the output")
+        return Access(AccessKind.UNKNOWN, parent)
+
+    def _through_assignment(self, node, parent, walk: "_Walk"):
+        if isinstance(parent, ast.AugAssign) and parent.target is node:
+            return Access(AccessKind.UPDATE, parent, "an augmented assignment")
+        if parent.value is not node:
+            return Access(AccessKind.UNKNOWN, parent)
+        return self._stored(parent, walk)
+
+    def _through_format(self, node, parent, walk: "_Walk"):
+        return Access(AccessKind.METADATA, parent)
+
+    def _other(self, node, parent, walk: "_Walk"):
+        return Access(AccessKind.UNKNOWN, parent if parent is not None else node)
+
+    _STEPS = {
+        ast.Attribute: _through_attribute, ast.Subscript: _through_subscript, ast.keyword: _through_keyword,
+        ast.Call: _through_call, ast.Starred: _through_starred, ast.List: _through_collection,
+        ast.Tuple: _through_collection, ast.Set: _through_collection, ast.Dict: _through_collection,
+        ast.BinOp: _through_binop, ast.UnaryOp: _through_unaryop, ast.Compare: _through_compare,
+        ast.BoolOp: _through_test, ast.Assert: _through_test, ast.If: _through_test, ast.While: _through_test,
+        ast.IfExp: _through_test, ast.Return: _through_return, ast.Yield: _through_return,
+        ast.YieldFrom: _through_return, ast.Assign: _through_assignment, ast.AnnAssign: _through_assignment,
+        ast.AugAssign: _through_assignment, ast.FormattedValue: _through_format,
+    }
+
+    def _attribute(self, parent: ast.Attribute, runtime: bool) -> Access | None:
+        """``<value>.name`` or ``<value>.name(...)``; None when the result still carries the value."""
+        grand = parent_of(parent)
+        name = parent.attr
+        if isinstance(grand, ast.Call) and grand.func is parent:
+            return self._method(name, grand, runtime)
+        if not isinstance(parent.ctx, ast.Load):
+            if name == "requires_grad":
+                return Access(AccessKind.LEARN, parent, ".requires_grad = ...") if _assigns_true(parent) else Access(
+                    AccessKind.METADATA, parent)
+            return Access(AccessKind.UPDATE, parent, f"an assignment to .{name}")
+        if name in METADATA_ATTRIBUTES:
+            return Access(AccessKind.METADATA, parent)
+        if name in VALUE_ATTRIBUTES:
+            return None
+        return Access(AccessKind.UNKNOWN, parent)
+
+    def _method(self, name: str, call: ast.Call, runtime: bool) -> Access | None:
+        """``<value>.name(...)``; None when the result still carries the value."""
+        if name == "requires_grad_":
+            flag = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "requires_grad"), None)
+            if flag is None or (isinstance(flag, ast.Constant) and flag.value is True):
+                return Access(AccessKind.LEARN, call, ".requires_grad_()")
+            return Access(AccessKind.METADATA, call)
+        if name in MOVE_METHODS:
+            arguments = list(call.args) + [k.value for k in call.keywords if k.arg in (None, "device", "other")]
+            if name in ("cuda", "type_as", "to_device") or any(not is_dtype(a, self.names) for a in arguments):
+                return Access(AccessKind.MOVED, call, f".{name}()")
+            return None  # .to(torch.float32): a cast, the value goes on
+        if name in METADATA_METHODS:
+            return Access(AccessKind.METADATA, call)
+        if name.endswith("_") and not name.startswith("_"):
+            return Access(AccessKind.UPDATE, call, f".{name}()", shape_may_change=name == "resize_")
+        if name in DERIVING_METHODS:
+            return None
+        if name in TENSOR_METHODS:
+            if call.args or any(k.arg in _TENSOR_KEYWORDS for k in call.keywords):
+                return Access(AccessKind.COMPUTE, call, f".{name}()")
+            return None
+        return Access(AccessKind.UNKNOWN, call)
+
+    def _argument(self, node, call: ast.Call, walk: "_Walk") -> Access | ast.AST:
+        """The value is an argument of ``call``: what the callee does with it."""
+        method = walk.method
+        qualname = self.names.qualname(call.func) or self._transformed_torch_function(call)
+        short = qualname.rsplit(".", 1)[-1]
+        if qualname.startswith(("torch.nn.init.", "torch.nn.modules.init.")):
+            return Access(AccessKind.LEARN, call, f"{qualname.replace('torch.nn.', 'nn.')}()")
+        if qualname.startswith("torch.optim."):
+            return Access(AccessKind.HANDED, call, f"the optimizer {short}")
+        if qualname.startswith("torch.distributed."):
+            return Access(AccessKind.HANDED, call, f"{qualname}(), which manages its placement")
+        if qualname in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+            return Access(AccessKind.HANDED, call, "nn.Parameter()")
+        if qualname.startswith("builtins."):
+            return Access(AccessKind.METADATA if short in _METADATA_BUILTINS else AccessKind.UNKNOWN, call)
+        if qualname.startswith("torch.ops."):
+            return Access(AccessKind.UNKNOWN, call)  # a custom kernel: where it expects its inputs is its own affair
+        if qualname.startswith("torch."):
+            if short in ("tensor", "as_tensor") or short.endswith("_like"):
+                if any(k.arg == "device" for k in call.keywords):
+                    return Access(AccessKind.MOVED, call, f"torch.{short}(..., device=...)")
+                if not short.endswith("_like"):
+                    return Access(AccessKind.UNKNOWN, call)
+            elif self._meets_others(node, call):
+                return Access(AccessKind.COMPUTE, call, self._call_text(call))
+            walk.same_object, walk.ndim = False, None
+            return call  # torch.sin(self.t), torch.zeros_like(self.t): a tensor on the same device
+        if isinstance(call.func, ast.Attribute):
+            if call.func.attr == "new_tensor":
+                return Access(AccessKind.MOVED, call, ".new_tensor()")
+            if self._is_module_call(call, method):
+                return Access(AccessKind.COMPUTE, call, f"{ast.unparse(call.func)}()")
+            if call.func.attr in TENSOR_METHODS and not qualname:
+                return Access(AccessKind.COMPUTE, call, f".{call.func.attr}()")
+        elif self._is_module_call(call, method):
+            return Access(AccessKind.COMPUTE, call, f"{ast.unparse(call.func)}()")
+        if short[:1].isupper():
+            return Access(AccessKind.HANDED, call, f"{short}(), which keeps it")
+        return Access(AccessKind.UNKNOWN, call)
+
+    def _stored(self, statement, walk: "_Walk") -> Access:
+        method = walk.method
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        if len(targets) != 1:
+            return Access(AccessKind.UNKNOWN, statement)
+        target = targets[0]
+        if isinstance(target, ast.Attribute):
+            if isinstance(target.value, ast.Name) and target.value.id == _self_name(method):
+                return Access(AccessKind.UNKNOWN, statement)  # kept under another name: followed no further
+            return Access(AccessKind.HANDED, statement, f"`{ast.unparse(target)}`")
+        if not isinstance(target, ast.Name):
+            return Access(AccessKind.UNKNOWN, statement)
+        return self._alias(target, statement, walk)
+
+    def _alias(self, target: ast.Name, statement, walk: "_Walk") -> Access:
+        """A local that holds the value: what happens to it decides (its strongest access)."""
+        method = walk.method
+        if walk.depth >= 3:
+            return Access(AccessKind.UNKNOWN, statement)
+        found = []
+        for other in ast.walk(method):
+            if (isinstance(other, ast.Name) and other.id == target.id and isinstance(other.ctx, ast.Load)
+                    and (other.lineno, other.col_offset) > (statement.lineno, statement.col_offset)):
+                access = self.read(other, method, walk.runtime, walk.ndim, walk.forward_like, walk.depth + 1)
+                if access.kind is AccessKind.UPDATE and not walk.same_object:
+                    access = Access(AccessKind.UNKNOWN, access.node)
+                found.append(access)
+        if len(self._local_bindings(method).get(target.id, [])) != 1:
+            found.append(Access(AccessKind.UNKNOWN, statement))
+        if not found:
+            return Access(AccessKind.METADATA, statement)
+        computations = tuple(n for a in found for n in ((a.node,) if a.kind is AccessKind.COMPUTE else ())
+                             + a.computations)
+        return dataclasses.replace(strongest(found), computations=computations)
+
+    # -- writes outside __init__
+
+    def write(self, attr: str, value: ast.expr | None, statement: ast.stmt, method: ast.FunctionDef) -> Access:
+        """``self.X = value`` outside construction: an update, a refresh, or a new value."""
+        self_name = _self_name(method)
+        if value is None:
+            return Access(AccessKind.REPLACE, statement)
+        if not any(is_self_attribute(n, attr, self_name) for n in value_nodes(value, self.names)):
+            return Access(AccessKind.REPLACE, statement, "a new value")
+        kind = self._refresh_kind(value, attr, self_name)
+        if kind is not None:
+            return Access(kind, statement, "moved onto itself" if kind is AccessKind.REFRESH else "cast onto itself")
+        # arithmetic and torch's elementwise functions keep the shape; concatenation, slicing and
+        # functions modfix cannot see may not
+        top = (self.names.qualname(value.func) or "") if isinstance(value, ast.Call) else ""
+        shape_may_change = not isinstance(value, (ast.BinOp, ast.UnaryOp, ast.Call)) or isinstance(value, ast.Call) and (
+            not top.startswith("torch.") or top.rsplit(".", 1)[-1] in _CONCATENATING)
+        return Access(AccessKind.UPDATE, statement, "a new value computed from its own", shape_may_change)
+
+    def _refresh_kind(self, value: ast.expr, attr: str, self_name: str) -> AccessKind | None:
+        """``self.t.to(x.device)``, ``self.t.float()``, ``helper(self.t, x)``: REFRESH (a device may
+        change), CAST (only the dtype or shape), or None (a computation)."""
+        moved = False
+        while True:
+            if is_self_attribute(value, attr, self_name):
+                return AccessKind.REFRESH if moved else AccessKind.CAST
+            if isinstance(value, ast.Attribute) and value.attr == "data":
+                value = value.value
+                continue
+            if isinstance(value, ast.IfExp):
+                kinds = {self._refresh_kind(v, attr, self_name) for v in (value.body, value.orelse)}
+                if None in kinds:
+                    return None
+                return AccessKind.REFRESH if AccessKind.REFRESH in kinds or moved else AccessKind.CAST
+            if not isinstance(value, ast.Call):
+                return None
+            func = value.func
+            if isinstance(func, ast.Attribute) and not self.names.qualname(func):
+                if func.attr in MOVE_METHODS:
+                    arguments = list(value.args) + [k.value for k in value.keywords if k.arg != "dtype"]
+                    moved = moved or func.attr != "to" or any(not is_dtype(a, self.names) for a in arguments)
+                elif func.attr not in CAST_METHODS and func.attr not in DERIVING_METHODS - {"sum", "mean", "prod"}:
+                    return None
+                value = func.value
+                continue
+            qualname = self.names.qualname(func) or ""
+            if qualname.startswith(("torch.", "builtins.")):
+                return None
+            # a helper of the project given the tensor (``to_device(self.t, x)``): it places the tensor
+            inner = [a for a in value.args if any(is_self_attribute(n, attr, self_name) for n in ast.walk(a))]
+            if len(inner) != 1:
+                return None
+            moved = True
+            value = inner[0]
+
+    # -- helpers
+
+    def _meets_others(self, node: ast.AST, call: ast.Call) -> bool:
+        others = [a for a in call.args if a is not node]
+        others += [k.value for k in call.keywords if k.arg in _TENSOR_KEYWORDS and k.value is not node]
+        return any(not _is_number(a) and not isinstance(a, ast.Constant) for a in others)
+
+    def _transformed_torch_function(self, call: ast.Call) -> str:
+        """``torch.vmap(torch.dot)(a, b)``: a torch function made by a torch transform is a torch function."""
+        if isinstance(call.func, ast.Call) and call.func.args:
+            transform = self.names.qualname(call.func.func) or ""
+            inner = self.names.qualname(call.func.args[0]) or ""
+            if transform.startswith("torch.") and inner.startswith("torch."):
+                return inner
+        return ""
+
+    def _is_torch_call(self, call: ast.Call) -> bool:
+        qualname = self.names.qualname(call.func) or ""
+        return qualname.startswith("torch.")
+
+    def _call_text(self, call: ast.Call) -> str:
+        qualname = self.names.qualname(call.func) or ""
+        if qualname.startswith("torch.nn.functional."):
+            return f"F.{qualname.rsplit('.', 1)[-1]}()"
+        if qualname.startswith("torch."):
+            return f"{qualname}()"
+        return f"{ast.unparse(call.func)}()"
+
+
+
+@dataclass
+class _Walk:
+    """The question followed up the tree from one read."""
+
+    method: ast.FunctionDef
+    runtime: bool
+    ndim: int | None  # of the value, as far as the code shows
+    forward_like: bool
+    depth: int
+    same_object: bool = True  # the value is still the attribute's own tensor (an in-place write updates it)
+
+
+def _unpacked_into(node: ast.AST, parent: ast.AST) -> ast.Name | None:
+    """``a, b = self.x[0], self.x[1]``: the local that the element ``node`` is unpacked into."""
+    statement = parent_of(parent)
+    if not (isinstance(parent, ast.Tuple) and isinstance(statement, ast.Assign) and statement.value is parent
+            and len(statement.targets) == 1 and isinstance(statement.targets[0], (ast.Tuple, ast.List))):
+        return None
+    targets = statement.targets[0].elts
+    if len(targets) != len(parent.elts) or any(isinstance(e, ast.Starred) for e in parent.elts):
+        return None
+    target = targets[parent.elts.index(node)]
+    return target if isinstance(target, ast.Name) else None
+
+
+_STRENGTH = (AccessKind.HANDED, AccessKind.LEARN, AccessKind.UPDATE, AccessKind.COMPUTE, AccessKind.UNKNOWN,
+             AccessKind.INDEX, AccessKind.MOVED, AccessKind.SCALAR, AccessKind.METADATA)
+
+
+def strongest(accesses: list[Access]) -> Access:
+    """The access that says most about the value: handed off or learned, then computed with, ..."""
+    return min(accesses, key=lambda a: _STRENGTH.index(a.kind) if a.kind in _STRENGTH else len(_STRENGTH))
+
+
+def value_nodes(value: ast.expr, names: Names) -> list[ast.AST]:
+    """The nodes whose values flow into ``value``: not those only read for their shape, dtype or
+    device (``torch.zeros_like(self.t)``, ``self.t.shape``)."""
+    found, stack = [], [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call):
+            callee = names.qualname(node.func) or ""
+            if callee.endswith("_like") or (isinstance(node.func, ast.Attribute) and node.func.attr in _SHAPE_ONLY):
+                stack.extend(node.args[1:] if callee.endswith("_like") else node.args)
+                stack.extend(k.value for k in node.keywords)
+                continue
+        if isinstance(node, ast.Attribute) and node.attr in _SHAPE_ONLY:
+            continue
+        found.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+_SHAPE_ONLY = frozenset({"shape", "dtype", "device", "size", "ndim", "numel", "dim", "new_zeros", "new_ones",
+                         "new_empty", "new_full", "new_tensor"})
+_OPERATORS = {"Add": "+", "Sub": "-", "Mult": "*", "Div": "/", "MatMult": "@", "FloorDiv": "//", "Mod": "%",
+              "Pow": "**", "BitAnd": "&", "BitOr": "|", "BitXor": "^", "LShift": "<<", "RShift": ">>"}
+
+
+def _is_number(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex)) and not isinstance(
+        node.value, bool)
+
+
+def _assigns_true(target: ast.Attribute) -> bool:
+    statement = parent_of(target)
+    return (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
+            and statement.value.value is True)
+
+
+def _self_name(method: ast.FunctionDef) -> str:
+    args = method.args.posonlyargs + method.args.args
+    return args[0].arg if args else ""
+
+
