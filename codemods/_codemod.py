@@ -99,8 +99,8 @@ class RegisterTensorsCommand(ModfixCommand):
 
 class UseSuperInitCommand(ModfixCommand):
     DESCRIPTION = ("Fixes broken base-class __init__ calls in nn.Module subclasses: explicit, skipped, "
-                   "unbound, missing, late or wrong-class super().__init__() (modfix MF301-MF307).")
-    CODES = _codes(301, 307)
+                   "unbound, missing or late super().__init__() (modfix MF301-MF306).")
+    CODES = _codes(301, 306)
 
 
 class AllRulesCommand(ModfixCommand):

@@ -191,6 +191,7 @@ class ClassFacts:
     uses: dict[str, list[Use]] = field(default_factory=dict)
     registrations: list[Registration] = field(default_factory=list)
     init_methods: set[str] = field(default_factory=set)  # __init__ and the helpers it calls
+    self_calls: dict[str, set[str]] = field(default_factory=dict)  # method -> names it calls on self
 
     def is_init_time(self, method: ast.FunctionDef) -> bool:
         return method.name in self.init_methods and self.methods.get(method.name) is method
@@ -363,6 +364,7 @@ def collect_class_facts(node: ast.ClassDef, qualname: str) -> ClassFacts:
                 _record_setattr(facts, inner, self_name, method)
     for records in list(facts.assignments.values()) + list(facts.uses.values()):
         records.sort(key=_source_order)
+    facts.self_calls = calls
     pending = ["__init__"] if "__init__" in facts.methods else []
     while pending:
         name = pending.pop()

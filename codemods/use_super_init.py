@@ -20,22 +20,37 @@ The fix
 
     - MF301 explicit-base-init: ``nn.Module.__init__(self)`` / ``Base.__init__(self, a)`` naming
       the only, direct base -> ``super().__init__(a)``. Harmless today, it is the call that drops
-      submodules as soon as the class is combined with another.
+      submodules as soon as the class is combined with another. When a subclass relies on exactly
+      that init (``super()`` would reach another class there), the explicit call is deliberate:
+      no finding.
     - MF302 super-skips-module: ``super(nn.Module, self).__init__()`` -> ``super().__init__()``
       when the class derives from nn.Module directly.
     - MF303 unbound-super: ``super(Cls).__init__()`` -> ``super().__init__()``.
     - MF304 explicit-inits-multiple-inheritance: a class calling two or more Module bases
-      explicitly; the whole hierarchy (the class and every base of the run that calls a base init
-      explicitly) becomes cooperative: the first explicit call becomes ``super().__init__()``, the
-      others are removed.
+      explicitly, when a later call's ``nn.Module.__init__`` drops state registered before it (by
+      an earlier base's init, or by ``__init__`` between the calls) that nothing after it creates
+      again. Inits that all run before any state exists, or mixins that set only plain attributes,
+      lose nothing: no finding. The whole hierarchy (the class and every base of the run that calls
+      a base init explicitly) becomes cooperative: the first explicit call becomes
+      ``super().__init__()``, the others are removed.
     - MF305 missing-super-init: an ``__init__`` that never initialises its base gets
-      ``super().__init__()`` as its first statement.
+      ``super().__init__()`` as its first statement. A mixin's init that a subclass of the run
+      calls next to another base's init (which runs nn.Module.__init__) is not missing anything.
     - MF306 late-super-init: ``super().__init__()`` after a submodule, parameter or buffer was
       assigned moves to just before that assignment.
-    - MF307 super-wrong-class: ``super(Other, self)`` naming a class that is not the enclosing one
-      (a copy-paste error): reported only.
+    - MF307 super-wrong-class: ``super(B, self)`` naming another class. Naming a class of the MRO
+      skips the inits up to and including B's on purpose more often than not (skipping
+      ``nn.Linear.__init__`` to avoid allocating a weight, re-doing a parent's init): reported only
+      when a skipped init creates attributes that the class, forward, or a method they call reads
+      (``hasattr`` checks aside) and that nothing else creates; a class without ``__init__`` is never
+      skipped; a class outside the MRO raises TypeError. Off by default: on 22 libraries it was
+      developed without, its one remaining finding read an attribute behind a flag the analysis
+      cannot evaluate (``--extend-select MF307``).
     - MF308 super-with-arguments: ``super(Cls, self)`` in Python 3 -> ``super()``. Style, not a bug:
       off by default (``--select MF308``).
+
+    Which bases are nn.Modules comes from torch's own class tree (a generated table): abc.ABC,
+    typing.Generic, torch.distributions classes and optimizers are not.
 
 Fix safety
     Only calls on the method's first parameter inside ``__init__`` of nn.Module subclasses count.
@@ -54,15 +69,17 @@ Fix safety
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 
 from ._engine import FileContext
-from ._facts import ClassFacts, Kind, parent_of
+from ._facts import ClassFacts, Kind
 from ._hierarchy import NN_MODULE, torch_class
+from ._inits import (
+    EXPLICIT, SUPER, SUPER_ONE, SUPER_TWO, InitCall, InitChains, InitEffects, class_names, init_calls, nodes_outside_nested_scopes,
+    own_statement, self_name,
+)
 from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
-EXPLICIT, SUPER, SUPER_TWO, SUPER_ONE = "explicit", "super", "super-two", "super-one"
 
 # torch.nn bases whose __init__ takes no required argument
 _ARGUMENT_FREE_TORCH_BASES = frozenset(
@@ -72,29 +89,6 @@ _ARGUMENT_FREE_TORCH_BASES = frozenset(
 _REGISTERING_CALLS = ("register_buffer", "register_parameter", "add_module", "register_module")
 
 
-@dataclass
-class InitCall:
-    kind: str
-    call: ast.Call
-    target: str | None  # the class named by X.__init__ / super(X, ...), resolved
-    target_node: ast.expr | None
-    statement: ast.stmt | None  # the statement, when the call is one on its own lines
-
-
-def _self_name(method: ast.FunctionDef) -> str | None:
-    args = method.args.posonlyargs + method.args.args
-    return args[0].arg if args else None
-
-
-def _nodes_outside_nested_scopes(function: ast.AST):
-    stack = list(ast.iter_child_nodes(function))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))
-
-
 class InitAnalysis:
     """All findings of this family for one file."""
 
@@ -102,53 +96,14 @@ class InitAnalysis:
         self.context = context
         self.findings: list[Finding] = []
         self._hierarchy_verdicts: dict[str, tuple[Applicability, str]] = {}
+        self._losses: dict[str, str] = {}
         for facts in context.module_classes:
             self._class(facts)
 
     # -- reading the calls
 
     def init_calls(self, context: FileContext, facts: ClassFacts) -> list[InitCall]:
-        method = facts.methods.get("__init__")
-        if method is None or isinstance(method, ast.AsyncFunctionDef):
-            return []
-        self_name = _self_name(method)
-        calls = []
-        for node in _nodes_outside_nested_scopes(method):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "__init__"):
-                continue
-            owner = node.func.value
-            statement = self._own_statement(context, node)
-            if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
-                if not owner.args:
-                    calls.append(InitCall(SUPER, node, None, None, statement))
-                elif len(owner.args) == 2 and isinstance(owner.args[1], ast.Name) and owner.args[1].id == self_name:
-                    calls.append(InitCall(SUPER_TWO, node, self._resolve(context, facts, owner.args[0]),
-                                          owner.args[0], statement))
-                elif len(owner.args) == 1:
-                    calls.append(InitCall(SUPER_ONE, node, self._resolve(context, facts, owner.args[0]),
-                                          owner.args[0], statement))
-            elif node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == self_name:
-                calls.append(InitCall(EXPLICIT, node, self._resolve(context, facts, owner), owner, statement))
-        calls.sort(key=lambda c: (c.call.lineno, c.call.col_offset))
-        return calls
-
-    def _resolve(self, context: FileContext, facts: ClassFacts, node: ast.expr) -> str | None:
-        if isinstance(node, ast.Name) and node.id == facts.node.name:
-            return facts.qualname
-        return context.hierarchy.resolve(context.names.qualname(node))
-
-    def _own_statement(self, context: FileContext, call: ast.Call) -> ast.stmt | None:
-        """The expression statement holding only this call, alone on its lines."""
-        statement = parent_of(call)
-        if not isinstance(statement, ast.Expr):
-            return None
-        lines = context.lines
-        before = lines.line_text(statement.lineno)[: lines.char_column(statement.lineno, statement.col_offset)]
-        after = lines.line_text(statement.end_lineno)[lines.char_column(statement.end_lineno, statement.end_col_offset):]
-        if before.strip() or after.strip().split("#")[0].strip():
-            return None
-        return statement
+        return init_calls(context, facts)
 
     def bases(self, context: FileContext, facts: ClassFacts) -> list[str | None]:
         return [context.hierarchy.resolve(context.names.qualname(b)) for b in facts.node.bases]
@@ -175,7 +130,8 @@ class InitAnalysis:
         unknown_targets = {c.target for c in explicit if not self._is_module(c.target)
                            and not (c.target and self.context.hierarchy.in_run(c.target))}
         if len(bases) >= 2 and module_targets and len(module_targets | unknown_targets) >= 2:
-            self._hierarchy_member(facts, facts.qualname)
+            if self._lost(facts.qualname):
+                self._hierarchy_member(facts, facts.qualname)
             return
         if len(bases) == 1 and len(explicit) == 1 and explicit[0].target == bases[0] and self._is_module(bases[0]):
             roots = self._hierarchies_containing(facts.qualname)
@@ -223,22 +179,117 @@ class InitAnalysis:
             if mro is not None and call.target not in mro:
                 consequence = f"{named} is not a base of {facts.node.name}, so this raises TypeError"
             else:
-                consequence = f"the lookup starts after {named} in the MRO, so {named}.__init__ itself is skipped"
+                consequence = self._skip_loses(facts, call, mro)
+                if not consequence:
+                    return  # skipping inits on purpose (nn.Linear's weight, a parent's init re-done): fine
             self._report("MF307", call.call, (
                 f"`super({named}, self)` inside {facts.node.name} names another class: {consequence}; "
                 f"reported only (if that is deliberate, say so with `# noqa: MF307`)"), DISPLAY)
+
+    def _skip_loses(self, facts: ClassFacts, call: InitCall, mro: list[str] | None) -> str:
+        """What ``super(B, self).__init__()`` loses: attributes that an init it skips creates, that the
+        class or a method it can reach reads, and that nothing else creates. "" when nothing is lost or
+        an init involved cannot be read (a class outside the run creates what it likes)."""
+        if mro is None:
+            return ""
+        chains = InitChains(self.context)
+        ran: set[str] = set()
+        for other in self.init_calls(self.context, facts):
+            if other.kind == SUPER:
+                runs = chains.first_runs(mro, 0)
+            elif other.kind == SUPER_TWO and other.target in mro:
+                runs = chains.first_runs(mro, mro.index(other.target))
+            elif other.kind == EXPLICIT and other.target in mro:
+                runs = chains.runs_from(mro, other.target)
+            else:
+                runs = None
+            if runs is None:
+                return ""
+            ran.update(runs)
+        skipped = [k for k in mro[1: mro.index(call.target) + 1] if k not in ran and self._defines_init(k)]
+        creates: dict[str, str] = {}
+        for klass in skipped:
+            effects = chains.effects(klass)
+            if effects is None:
+                return ""
+            for attr in sorted(effects.created):
+                creates.setdefault(attr, klass)
+        elsewhere = self._created_elsewhere(facts, mro, ran, chains)
+        if elsewhere is None:
+            return ""
+        reads = self._reachable_reads(mro, set(skipped))
+        missing = [a for a in creates if a in reads and a not in elsewhere]
+        if not missing:
+            return ""
+        shown = ", ".join(f"self.{a}" for a in missing[:3]) + (", ..." if len(missing) > 3 else "")
+        first = missing[0]
+        where, line = reads[first]
+        skipped_names = ", ".join(f"{k.rsplit('.', 1)[-1]}.__init__" for k in skipped)
+        return (f"it skips {skipped_names}, which creates {shown}; {where}() reads self.{first} (line {line}) "
+                f"and nothing else creates it, so it raises AttributeError")
+
+    def _defines_init(self, qualname: str) -> bool:
+        if not self.context.hierarchy.in_run(qualname):
+            return qualname != NN_MODULE
+        found = self.context.class_context(qualname)
+        return found is None or "__init__" in found[1].methods
+
+    def _created_elsewhere(self, facts: ClassFacts, mro: list[str], ran: set[str], chains: InitChains) -> set[str] | None:
+        """Attributes that exist without the skipped inits: set anywhere in the class, by the inits that
+        do run, or defined in a class body of the MRO; None when one of those cannot be read."""
+        created = set(facts.assignments) | {r.name.value for r in facts.registrations
+                                             if isinstance(r.name, ast.Constant) and isinstance(r.name.value, str)}
+        for klass in ran:
+            effects = chains.effects(klass)
+            if effects is None:
+                return None
+            created |= effects.created
+        for klass in mro:
+            found = self.context.class_context(klass) if self.context.hierarchy.in_run(klass) else None
+            if found is not None:
+                created |= class_names(found[1])
+        return created
+
+    def _reachable_reads(self, mro: list[str], skipped: set[str]) -> dict[str, tuple[str, int]]:
+        """Attributes read by what the class runs: its own methods, forward (the Module's entry point),
+        and the inherited methods these call on self; not reads guarded by ``hasattr(self, "x")``.
+        attr -> (method, line)."""
+        definers: dict[str, ClassFacts] = {}
+        for klass in mro:
+            found = self.context.class_context(klass) if self.context.hierarchy.in_run(klass) else None
+            for name in (found[1].methods if found else ()):
+                definers.setdefault(name, found[1])
+        own = definers and [name for name, owner in definers.items() if owner.qualname == mro[0]]
+        pending = list(own or []) + ["forward"]
+        reached: set[str] = set()
+        reads: dict[str, tuple[str, int]] = {}
+        while pending:
+            name = pending.pop()
+            if name in reached or name not in definers:
+                continue
+            reached.add(name)
+            owner = definers[name]
+            method = owner.methods[name]
+            guarded = _hasattr_guards(method)
+            for attr, uses in owner.uses.items():
+                for use in uses:
+                    if use.method is method and attr not in definers and attr not in guarded:
+                        reads.setdefault(attr, (name, use.node.lineno))
+            pending.extend(owner.self_calls.get(name, ()))
+        return reads
 
     def _explicit_single(self, facts: ClassFacts, call: InitCall) -> None:
         edit = self._to_super(call.call)
         shown = ast.unparse(call.call)
         shown = shown if len(shown) <= 60 else f"{ast.unparse(call.target_node)}.__init__(self, ...)"
-        message = (f"`{shown}` calls the base init explicitly: under multiple inheritance "
-                   "it runs nn.Module.__init__ again and drops registered submodules; use `super().__init__(...)`")
         applicability, reason = self._super_reaches(facts.qualname, call.target)
+        if applicability is DISPLAY:
+            return  # a subclass relies on exactly this init (super() would reach another): deliberate
+        message = (f"`{shown}` calls the base init explicitly where `super().__init__(...)` runs the same one; "
+                   "once the class is combined with another base, the explicit call runs nn.Module.__init__ a "
+                   "second time and drops what that base registered; use `super().__init__(...)`")
         if applicability is UNSAFE:
             message += f" (unsafe fix: {reason})"
-        elif applicability is DISPLAY:
-            message += f"; not fixed automatically: {reason}"
         self._report("MF301", call.call, message, applicability, [edit])
 
     def _super_reaches(self, qualname: str, base: str) -> tuple[Applicability, str]:
@@ -299,9 +350,49 @@ class InitAnalysis:
             targets = {c.target for c in calls if self._is_module(c.target)}
             if len(bases) >= 2 and len(targets) >= 2:
                 mro = self.context.hierarchy.mro(descendant) or []
-                if qualname in mro or qualname in targets:
+                if (qualname in mro or qualname in targets) and self._lost(descendant):
                     roots.append(descendant)
         return sorted(roots)
+
+    def _lost(self, root: str) -> str:
+        """What the root's explicit base inits drop: state registered before a later one runs
+        nn.Module.__init__ again (by an earlier base's init, or by __init__ between the calls), that
+        nothing after it creates again. "" when nothing is provably lost."""
+        if root not in self._losses:
+            self._losses[root] = self._find_loss(root)
+        return self._losses[root]
+
+    def _find_loss(self, root: str) -> str:
+        found = self.context.class_context(root)
+        mro = self.context.hierarchy.mro(root)
+        if found is None or mro is None:
+            return ""
+        context, facts = found
+        chains = InitChains(context)
+        calls = [c for c in self.init_calls(context, facts) if c.kind == EXPLICIT]
+        own = _own_registrations(context, facts)
+        registered: dict[str, str] = {}  # attr -> what registered it
+        for index, call in enumerate(calls):
+            runs = chains.runs_from(mro, call.target) if call.target else None
+            position = (call.call.lineno, call.call.col_offset)
+            if index and runs is not None and NN_MODULE in runs:
+                again = set().union(*((chains.effects(k) or _NOTHING).created for k in runs))
+                again |= {attr for attr, at in own.items() if at > position}
+                lost = [a for a in registered if a not in again]
+                if lost:
+                    shown = ", ".join(f"self.{a}" for a in lost[:3]) + (", ..." if len(lost) > 3 else "")
+                    return (f"{ast.unparse(call.target_node)}.__init__ runs nn.Module.__init__ again, which drops "
+                            f"{shown} (registered by {registered[lost[0]]})")
+            for klass in runs or ():
+                effects = chains.effects(klass, arguments=len(call.call.args) > 1 or bool(call.call.keywords))
+                for attr in sorted(effects.registered if effects else ()):
+                    registered.setdefault(attr, f"{ast.unparse(call.target_node)}.__init__")
+            following = (calls[index + 1].call.lineno, calls[index + 1].call.col_offset) if index + 1 < len(calls) \
+                else (float("inf"), 0)
+            for attr, at in own.items():
+                if position < at < following:
+                    registered.setdefault(attr, f"{facts.node.name}.__init__ (line {at[0]})")
+        return ""
 
     def _hierarchy_verdict(self, root: str) -> tuple[Applicability, str]:
         if root in self._hierarchy_verdicts:
@@ -366,12 +457,11 @@ class InitAnalysis:
         root_name = root.rsplit(".", 1)[-1]
         if root == facts.qualname:
             named = ", ".join(f"{ast.unparse(c.target_node)}.__init__" for c in calls)
-            message = (f"{facts.node.name} calls {named} explicitly: each runs nn.Module.__init__, which drops "
-                       "the submodules the previous base registered; use one cooperative `super().__init__()` "
-                       "(with the explicit base inits of its bases in the run)")
+            message = (f"{facts.node.name} calls {named} explicitly: {self._lost(root)}; use one cooperative "
+                       "`super().__init__()` (with the explicit base inits of its bases in the run)")
         else:
-            message = (f"{facts.node.name} initialises its base explicitly and is a base of {root_name}, which "
-                       f"calls several base inits; becomes `super().__init__()` together with {root_name}")
+            message = (f"{facts.node.name} initialises its base explicitly and is a base of {root_name}, whose "
+                       f"explicit base inits lose state; becomes `super().__init__()` together with {root_name}")
         if applicability is UNSAFE:
             message += f" (unsafe fix: {reason})"
         elif applicability is DISPLAY:
@@ -400,19 +490,19 @@ class InitAnalysis:
         ``self._setup()`` defined in a base)?"""
         for name in facts.init_methods:
             method = facts.methods.get(name)
-            self_name = _self_name(method) if method else None
-            for node in _nodes_outside_nested_scopes(method) if method else ():
+            me = self_name(method) if method else None
+            for node in nodes_outside_nested_scopes(method) if method else ():
                 if isinstance(node, ast.Attribute) and node.attr == "__init__":
                     return True
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super":
                     return True
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                        and isinstance(node.func.value, ast.Name) and node.func.value.id == self_name
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id == me
                         and node.func.attr not in facts.methods and not node.func.attr.startswith("register_")
                         and node.func.attr != "add_module"):
                     return True
                 if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args
-                        and isinstance(node.args[0], ast.Name) and node.args[0].id == self_name
+                        and isinstance(node.args[0], ast.Name) and node.args[0].id == me
                         and self._is_module(self.context.names.qualname(node.func.value))):
                     return True  # Base.setup(self, ...)
         return False
@@ -426,14 +516,22 @@ class InitAnalysis:
         first = body[0]
         if first.lineno == method.lineno:
             return
+        completer = self._completed_by_subclass(facts)
+        if completer:
+            return  # a mixin's init: the subclass that calls it runs nn.Module.__init__ through another base
         needs = self._base_required_parameters(base)
         lines = self.context.lines
         line_text = lines.line_text(first.lineno)
         indent = line_text[: len(line_text) - len(line_text.lstrip())]
         offset = lines.starts[first.lineno - 1]
         edit = Edit(offset, offset, f"{indent}super().__init__(){self.context.source.newline}")
-        message = (f"{facts.node.name}.__init__ never calls the base __init__: assigning a submodule raises "
-                   "AttributeError and the module cannot run; add `super().__init__()`")
+        registering = next((s for s in method.body if self._registers(facts, method, s)), None)
+        if registering is not None:
+            consequence = (f"line {registering.lineno} assigns a submodule, parameter or buffer, which raises "
+                           "AttributeError (cannot assign module before Module.__init__() call)")
+        else:
+            consequence = "nn.Module.__init__ never runs, so calling the module raises AttributeError"
+        message = f"{facts.node.name}.__init__ never calls the base __init__: {consequence}; add `super().__init__()`"
         if needs is None:
             self._report("MF305", method, message + "; not fixed automatically: the base __init__ is unknown", DISPLAY)
         elif needs:
@@ -441,6 +539,20 @@ class InitAnalysis:
                 f"; not fixed automatically: the base __init__ needs {', '.join(needs)}"), DISPLAY)
         else:
             self._report("MF305", method, message, SAFE, [edit])
+
+    def _completed_by_subclass(self, facts: ClassFacts) -> str:
+        """A subclass of the run that calls this class's __init__ explicitly and another base init too."""
+        for descendant in self.context.hierarchy.descendants_in_run(facts.qualname):
+            if len(self.context.hierarchy.bases(descendant)) < 2:
+                continue
+            found = self.context.class_context(descendant)
+            if found is None:
+                continue
+            calls = self.init_calls(found[0], found[1])
+            if any(c.kind == EXPLICIT and c.target == facts.qualname for c in calls) and any(
+                    c.target != facts.qualname for c in calls):
+                return descendant
+        return ""
 
     def _base_required_parameters(self, base: str | None) -> list[str] | None:
         """The base init's required parameters; None when unknown."""
@@ -479,7 +591,7 @@ class InitAnalysis:
         conditional = not self._registers(facts, method, target, top_level_only=True)
         used = {n.id for n in ast.walk(call.call) if isinstance(n, ast.Name)}
         used_attrs = {n.attr for n in ast.walk(call.call) if isinstance(n, ast.Attribute)
-                      and isinstance(n.value, ast.Name) and n.value.id == _self_name(method)}
+                      and isinstance(n.value, ast.Name) and n.value.id == self_name(method)}
         between = method.body[first:index]
         bound_between = {n.id for s in between for n in ast.walk(s) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
         attrs_between = {n.attr for s in between for n in ast.walk(s) if isinstance(n, ast.Attribute)
@@ -487,11 +599,11 @@ class InitAnalysis:
         message = (f"`{ast.unparse(call.call)}` runs after line {target.lineno} assigns a submodule, parameter or "
                    "buffer, which raises AttributeError (cannot assign module before Module.__init__() call); "
                    "call it first")
-        if (used - {"super", _self_name(method)}) & bound_between or used_attrs & attrs_between:
+        if (used - {"super", self_name(method)}) & bound_between or used_attrs & attrs_between:
             self._report("MF306", call.call, message + "; not fixed automatically: its arguments are computed "
                          "after that assignment", DISPLAY)
             return
-        if self._own_statement(self.context, call.call) is None or not self._alone(target):
+        if own_statement(self.context, call.call) is None or not self._alone(target):
             self._report("MF306", call.call, message + "; not fixed automatically: the statements share lines", DISPLAY)
             return
         lines = self.context.lines
@@ -516,22 +628,53 @@ class InitAnalysis:
     def _registers(self, facts: ClassFacts, method: ast.FunctionDef, statement: ast.stmt,
                    top_level_only: bool = False) -> bool:
         """Does the statement assign a module or parameter to self, or register one?"""
-        self_name = _self_name(method)
+        me = self_name(method)
         nodes = [statement] if top_level_only else list(ast.walk(statement))
         values = self.context.values
         for node in nodes:
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == self_name
+                if any(isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == me
                        for t in targets):
                     if values.kind(node.value, method, facts) in (Kind.MODULE, Kind.PARAMETER):
                         return True
             call = node.value if top_level_only and isinstance(node, ast.Expr) else node
             if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
                     and call.func.attr in _REGISTERING_CALLS and isinstance(call.func.value, ast.Name)
-                    and call.func.value.id == self_name):
+                    and call.func.value.id == me):
                 return True
         return False
+
+
+_NOTHING = InitEffects(set(), set())
+
+
+def _hasattr_guards(method: ast.FunctionDef) -> set[str]:
+    """Attributes the method checks for first: ``hasattr(self, "x")``, ``getattr(self, "x", None)``."""
+    me = self_name(method)
+    found = set()
+    for node in ast.walk(method):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr")
+                and len(node.args) >= 2 and isinstance(node.args[0], ast.Name) and node.args[0].id == me
+                and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+            found.add(node.args[1].value)
+    return found
+
+
+def _own_registrations(context: FileContext, facts: ClassFacts) -> dict[str, tuple[int, int]]:
+    """What __init__ itself registers (modules, parameters, buffers), and where."""
+    init = facts.methods.get("__init__")
+    found: dict[str, tuple[int, int]] = {}
+    for attr, assignments in facts.assignments.items():
+        for assignment in assignments:
+            if assignment.method is init and context.values.kind(assignment.value, init, facts) in (
+                    Kind.MODULE, Kind.PARAMETER, Kind.ALIAS):
+                found.setdefault(attr, (assignment.stmt.lineno, assignment.stmt.col_offset))
+    for registration in facts.registrations:
+        name = registration.name
+        if registration.method is init and isinstance(name, ast.Constant) and isinstance(name.value, str):
+            found.setdefault(name.value, (name.lineno, name.col_offset))
+    return found
 
 
 def _required_parameters(function: ast.FunctionDef) -> list[str]:
@@ -568,8 +711,9 @@ MISSING_SUPER_INIT = _rule(
 LATE_SUPER_INIT = _rule(
     "MF306", "late-super-init", "super().__init__() after a submodule is assigned",
     "safe when the assignment is unconditional and the call's arguments are ready; unsafe if conditional")
-SUPER_WRONG_CLASS = _rule("MF307", "super-wrong-class", "super(Other, self) names another class",
-                          "display-only: the intended class is unclear")
+SUPER_WRONG_CLASS = _rule("MF307", "super-wrong-class", "super(Other, self) skips an init whose attributes are used",
+                          "display-only: the intended class is unclear; off by default (precision: see the rule's "
+                          "documentation)", default_enabled=False)
 SUPER_WITH_ARGUMENTS = _rule("MF308", "super-with-arguments", "super(Cls, self) -> super() (style)",
                              "safe; off by default (select it with --select MF308)", default_enabled=False)
 

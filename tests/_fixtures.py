@@ -4,6 +4,8 @@
 - <case>.unsafe.expected.py   the text after `modfix apply --unsafe-fixes`, when it differs
 - <case>.findings             what `check --unsafe-fixes` reports, one `LINE:COL CODE APPLICABILITY MESSAGE`
                               line per finding (regenerate with MODFIX_UPDATE_GOLDEN=1 and review the diff)
+
+A case for a rule that is off by default names it in its first lines: `# extend-select: MF307`.
 """
 from __future__ import annotations
 
@@ -35,6 +37,17 @@ class Case:
     @property
     def findings(self) -> Path:
         return self.sibling(".findings")
+
+    @property
+    def select(self) -> list[str] | None:
+        """The rules to run: the default ones, plus those the case's `# extend-select:` line names."""
+        for line in read(self.input).splitlines()[:3]:
+            if line.startswith("# extend-select:"):
+                from codemods import RULES
+
+                extra = [code.strip() for code in line.split(":", 1)[1].split(",")]
+                return [r.code for r in RULES if r.default_enabled] + extra
+        return None
 
 
 def all_cases() -> list[Case]:

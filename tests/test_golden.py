@@ -20,8 +20,8 @@ def _findings_text(result) -> str:
     )
 
 
-def _fixed(source: str, unsafe: bool) -> str:
-    result = fix_source(source, unsafe_fixes=unsafe)
+def _fixed(source: str, unsafe: bool, select=None) -> str:
+    result = fix_source(source, unsafe_fixes=unsafe, select=select)
     assert result.error is None, result.error
     return result.fixed if result.fixed is not None else source
 
@@ -29,9 +29,10 @@ def _fixed(source: str, unsafe: bool) -> str:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_golden(case: Case) -> None:
     source = read(case.input)
-    safe = _fixed(source, unsafe=False)
-    unsafe = _fixed(source, unsafe=True)
-    report = fix_source(source, unsafe_fixes=True)
+    select = case.select
+    safe = _fixed(source, unsafe=False, select=select)
+    unsafe = _fixed(source, unsafe=True, select=select)
+    report = fix_source(source, unsafe_fixes=True, select=select)
 
     if UPDATE:
         case.findings.write_text(_findings_text(report)) if report.findings else case.findings.unlink(missing_ok=True)
@@ -49,8 +50,8 @@ def test_golden(case: Case) -> None:
 
     for text, unsafe_fixes in ((safe, False), (unsafe, True)):
         ast.parse(text)
-        assert _fixed(text, unsafe_fixes) == text, "a second run changed the file again"
+        assert _fixed(text, unsafe_fixes, select) == text, "a second run changed the file again"
     if safe != source:
-        assert not [f for f in fix_source(safe).findings if f.fixable and f.applicability.value == "safe"], (
+        assert not [f for f in fix_source(safe, select=select).findings if f.fixable and f.applicability.value == "safe"], (
             "safe findings remain after the safe fixes were applied"
         )

@@ -106,7 +106,7 @@ def _rewritten_cases():
 @pytest.mark.parametrize("case, unsafe", list(_rewritten_cases()))
 def test_rewrite_registers_everything_and_computes_the_same(case: Case, unsafe: bool, tmp_path) -> None:
     source = read(case.input)
-    result = fix_source(source, unsafe_fixes=unsafe)
+    result = fix_source(source, unsafe_fixes=unsafe, select=case.select)
     assert result.fixed is not None, "the fixture expects a rewrite"
     after_model, after = _build_and_run(_load(result.fixed, tmp_path, "after"))
     assert registration_problems(after_model) == []

@@ -1,0 +1,230 @@
+"""What runs when an nn.Module is built: its base init calls, the inits they run along the MRO, and
+what each of those inits creates and registers.
+
+The base-init rules (``use_super_init``) report a second ``nn.Module.__init__`` only when it loses
+something, and a ``super(B, self)`` that skips inits only when a skipped init creates attributes the
+class needs; the tensor rule refuses a registration that a later base init would wipe. All three ask
+the same questions of the same chain, answered here. Classes of the run are read; torch's own are
+known from the generated tables; anything else is unknown, and unknown is never taken as "nothing".
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from ._facts import ClassFacts, Kind, parent_of
+from ._hierarchy import NN_MODULE, torch_class, torch_module_class
+from ._torch_facts import STATELESS_NN_CLASSES
+
+EXPLICIT, SUPER, SUPER_TWO, SUPER_ONE = "explicit", "super", "super-two", "super-one"
+_REGISTERING_CALLS = ("register_buffer", "register_parameter", "add_module", "register_module")
+_CONTAINERS = frozenset(torch_class(f"torch.nn.{n}") for n in (
+    "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"))
+
+
+@dataclass
+class InitCall:
+    kind: str
+    call: ast.Call
+    target: str | None  # the class named by X.__init__ / super(X, ...), resolved
+    target_node: ast.expr | None
+    statement: ast.stmt | None  # the statement, when the call is one on its own lines
+
+
+def self_name(method: ast.FunctionDef) -> str | None:
+    args = method.args.posonlyargs + method.args.args
+    return args[0].arg if args else None
+
+
+def nodes_outside_nested_scopes(function: ast.AST):
+    stack = list(ast.iter_child_nodes(function))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def init_calls(context, facts: ClassFacts) -> list[InitCall]:
+    """The base init calls in the class's ``__init__``, in source order."""
+    method = facts.methods.get("__init__")
+    if method is None or isinstance(method, ast.AsyncFunctionDef):
+        return []
+    return context.cached(("init-calls", id(method)), lambda: _read_init_calls(context, facts, method))
+
+
+def _read_init_calls(context, facts: ClassFacts, method: ast.FunctionDef) -> list[InitCall]:
+    me = self_name(method)
+    calls = []
+    for node in nodes_outside_nested_scopes(method):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"):
+            continue
+        owner = node.func.value
+        statement = own_statement(context, node)
+        if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
+            if not owner.args:
+                calls.append(InitCall(SUPER, node, None, None, statement))
+            elif len(owner.args) == 2 and isinstance(owner.args[1], ast.Name) and owner.args[1].id == me:
+                calls.append(InitCall(SUPER_TWO, node, _resolve(context, facts, owner.args[0]), owner.args[0], statement))
+            elif len(owner.args) == 1:
+                calls.append(InitCall(SUPER_ONE, node, _resolve(context, facts, owner.args[0]), owner.args[0], statement))
+        elif node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == me:
+            calls.append(InitCall(EXPLICIT, node, _resolve(context, facts, owner), owner, statement))
+    calls.sort(key=lambda c: (c.call.lineno, c.call.col_offset))
+    return calls
+
+
+def _resolve(context, facts: ClassFacts, node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name) and node.id == facts.node.name:
+        return facts.qualname
+    return context.hierarchy.resolve(context.names.qualname(node))
+
+
+def own_statement(context, call: ast.Call) -> ast.stmt | None:
+    """The expression statement holding only this call, alone on its lines."""
+    statement = parent_of(call)
+    if not isinstance(statement, ast.Expr):
+        return None
+    lines = context.lines
+    before = lines.line_text(statement.lineno)[: lines.char_column(statement.lineno, statement.col_offset)]
+    after = lines.line_text(statement.end_lineno)[lines.char_column(statement.end_lineno, statement.end_col_offset):]
+    if before.strip() or after.strip().split("#")[0].strip():
+        return None
+    return statement
+
+
+@dataclass
+class InitEffects:
+    """What one class's own initialisation (``__init__`` and the helpers it calls) does to ``self``."""
+
+    created: set[str]  # every attribute it assigns or registers
+    registered: set[str]  # those it registers: modules, parameters, buffers
+
+
+UNKNOWN_CHAIN = None
+
+
+class InitChains:
+    """Questions about the init chain of the classes of one file's run."""
+
+    def __init__(self, context):
+        self.context = context
+        self._effects: dict[str, InitEffects | None] = {}
+
+    def first_runs(self, mro: list[str], after: int) -> list[str] | None:
+        """The classes whose __init__ runs when the one found after ``mro[after]`` is called
+        cooperatively (``super(mro[after], self).__init__()``); None when a class of the chain is
+        unknown. Explicit calls inside an init are followed along the same MRO."""
+        ran: list[str] = []
+        if not self._follow(mro, after + 1, ran, set()):
+            return UNKNOWN_CHAIN
+        return ran
+
+    def runs_from(self, mro: list[str], target: str) -> list[str] | None:
+        """``Target.__init__(self)`` run on an instance with this MRO: the classes whose __init__ runs."""
+        if target not in mro:
+            return UNKNOWN_CHAIN
+        ran: list[str] = []
+        if not self._follow(mro, mro.index(target), ran, set()):
+            return UNKNOWN_CHAIN
+        return ran
+
+    def _follow(self, mro: list[str], start: int, ran: list[str], seen: set[int]) -> bool:
+        """Run the first __init__ at or after ``start``; False when the chain goes where modfix cannot see."""
+        hierarchy = self.context.hierarchy
+        for index in range(start, len(mro)):
+            klass = mro[index]
+            if klass == NN_MODULE:
+                ran.append(klass)
+                return True
+            if not hierarchy.in_run(klass):
+                if torch_class(klass) is None:
+                    return False  # a class outside the run and outside torch: its __init__ is unknown
+                if torch_module_class(klass):
+                    ran += [klass, NN_MODULE]  # torch's Modules chain cooperatively to nn.Module.__init__
+                    return True
+                continue  # torch's mixins (and abc, typing) pass the call on
+            found = self.context.class_context(klass)
+            if found is None:
+                return False  # in the run but not a Module class here: not read
+            context, facts = found
+            if "__init__" not in facts.methods:
+                continue
+            if index in seen:
+                return True
+            seen.add(index)
+            ran.append(klass)
+            for call in init_calls(context, facts):
+                if call.kind == SUPER:
+                    if not self._follow(mro, index + 1, ran, seen):
+                        return False
+                elif call.kind in (SUPER_TWO, EXPLICIT):
+                    if call.target not in mro:
+                        return False
+                    position = mro.index(call.target) + (1 if call.kind == SUPER_TWO else 0)
+                    if not self._follow(mro, position, ran, seen):
+                        return False
+                else:
+                    return False
+            return True
+        return True
+
+    def effects(self, qualname: str, arguments: bool = True) -> InitEffects | None:
+        """What the class's own initialisation does (not its bases'); None when it cannot be read.
+        ``arguments``: whether the call passes any (a torch container registers only what it is given)."""
+        if qualname == NN_MODULE:
+            return InitEffects(set(), set())
+        if not self.context.hierarchy.in_run(qualname):
+            return _torch_effects(qualname, arguments)
+        if qualname not in self._effects:
+            found = self.context.class_context(qualname)
+            self._effects[qualname] = _own_effects(found[0], found[1]) if found else None
+        return self._effects[qualname]
+
+
+def _torch_effects(qualname: str, arguments: bool) -> InitEffects | None:
+    """A torch class's init registers state unless the tables say it holds none; its attribute names
+    are not known (an empty ``created`` set must not be read as "creates nothing")."""
+    name = torch_module_class(qualname)
+    if name is None:
+        return None
+    short = name.rsplit(".", 1)[-1]
+    stateless = short in STATELESS_NN_CLASSES and torch_class(f"torch.nn.{short}") == name
+    if stateless or (name in _CONTAINERS and not arguments):
+        return InitEffects(set(), set())
+    return None
+
+
+def _own_effects(context, facts: ClassFacts) -> InitEffects:
+    created, registered = set(), set()
+    values = context.values
+    for attr, assignments in facts.assignments.items():
+        for assignment in assignments:
+            if not facts.is_init_time(assignment.method):
+                continue
+            created.add(attr)
+            if values.kind(assignment.value, assignment.method, facts) in (Kind.MODULE, Kind.PARAMETER, Kind.ALIAS):
+                registered.add(attr)
+    for registration in facts.registrations:
+        if not facts.is_init_time(registration.method):
+            continue
+        name = registration.name
+        label = name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else "<computed>"
+        created.add(label)
+        if registration.how != "setattr" or values.kind(registration.value, registration.method, facts) in (
+                Kind.MODULE, Kind.PARAMETER):
+            registered.add(label)
+    return InitEffects(created, registered)
+
+
+def class_names(facts: ClassFacts) -> set[str]:
+    """Names the class body defines: methods, properties, class attributes."""
+    names = set()
+    for statement in facts.node.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+        elif isinstance(statement, ast.Assign):
+            names.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            names.add(statement.target.id)
+    return names
