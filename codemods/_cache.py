@@ -38,7 +38,7 @@ def digest(data: bytes | str) -> str:
 
 class Cache:
     def __init__(self, directory: str | os.PathLike, key: str):
-        self.path = Path(directory) / f"results-v3-{key}.pickle"
+        self.path = Path(directory) / f"results-v4-{key}.pickle"
         self.entries: dict[str, Entry] = {}
         # the last run: a digest of its files and their contents, and each file's fingerprint, so that
         # a run over an unchanged tree need not recompute the fingerprints from the class hierarchy

@@ -189,8 +189,10 @@ def _exit(report_had_errors: bool, found: bool, exit_zero: bool) -> None:
               help="How to print findings: text, json, github (workflow annotations) or sarif.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of each finding.")
 @click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` comments that suppress the current findings.")
+@click.option("--explain", is_flag=True, help="Show the facts behind each finding under it (text output).")
 @_with_shared
-def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str | None, unsafe_fixes: bool | None,
+def check(output_format: str, statistics: bool, add_noqa: bool, explain: bool, config_file: str | None,
+          unsafe_fixes: bool | None,
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...], exclude: tuple[str, ...],
           extend_exclude: tuple[str, ...], stdin_filename: str | None, quiet: bool, exit_zero: bool,
           cache_dir: str | None, no_cache: bool, jobs: int, paths: tuple[str, ...]) -> None:
@@ -223,7 +225,7 @@ def check(output_format: str, statistics: bool, add_noqa: bool, config_file: str
             emit(f"{counts[code]:>6}  {code}  {rule.name if rule else ''}"
                  + (f"  ({fixable} fixable)" if fixable else "") + "\n")
     else:
-        emit(render(output_format, report, options, tool_version=__version__))
+        emit(render(output_format, report, options, tool_version=__version__, explain=explain))
     had_errors = _report_errors(report, emit)
     if findings and not quiet and output_format == "text":
         fixable = sum(1 for _, f in findings if options.applies(f))

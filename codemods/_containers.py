@@ -18,6 +18,7 @@ from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, set_parents
 from ._rule import Applicability, Edit, Finding
 from ._hierarchy import torch_class, torch_module_class
+from ._inits import registration_survives
 from ._torch_facts import (
     MODULE_DICT_ATTRS, MODULE_LIST_ATTRS, PARAMETER_DICT_ATTRS, PARAMETER_LIST_ATTRS, STATELESS_NN_CLASSES,
     WEIGHTED_LOSS_ARGUMENTS,
@@ -377,8 +378,8 @@ class ContainerAnalysis:
                 f"it is rebuilt as a plain {candidate.shape.kind} from its own items at line "
                 f"{candidate.assignment.stmt.lineno}, which raises TypeError once it is an nn.{container}"))
         registered = self._registered_elsewhere(attr, family, uses)
-        if registered:
-            return
+        if registered or any(self._handed_to_optimizer(u) for u in uses):
+            return  # registered another way, or trained by the class's own optimizer: kept off on purpose
         for use in uses:
             applicability, reason = self._use_verdict(use, container, owner_of.get(id(use), facts))
             if applicability is None and reason == "registered":
@@ -396,6 +397,10 @@ class ContainerAnalysis:
         for candidate in candidates:
             if not facts.is_init_time(candidate.assignment.method):
                 verdict = verdict.worse(UNSAFE, f"it is assigned in {candidate.assignment.method.name}(), not while the module is built")
+            else:
+                problem = registration_survives(self.context, facts, candidate.assignment)
+                if problem:
+                    verdict = verdict.worse(DISPLAY, problem.replace("register_buffer/nn.Parameter", f"nn.{container}"))
         if container in (MODULE_DICT, PARAMETER_DICT):
             for candidate in candidates:
                 applicability, reason = self._key_problem(candidate.shape, candidate.assignment.method, container)
@@ -458,6 +463,21 @@ class ContainerAnalysis:
             for registration in owner.registrations:
                 if registration.value is not None and self._derived_from(registration.value, attr, registration.method):
                     return True
+        return False
+
+    def _handed_to_optimizer(self, use: Use) -> bool:
+        """``torch.optim.Adam(self.params)``, ``Adam(list(self.params.values()), ...)``, or through a local:
+        the class trains these itself, off the module on purpose."""
+        node = use.node
+        names = self.context.names
+        while node is not None and not isinstance(node, ast.stmt):
+            if isinstance(node, ast.Call) and (names.qualname(node.func) or "").startswith("torch.optim."):
+                return True
+            node = parent_of(node)
+        if use.kind == "alias":
+            return any(isinstance(n, ast.Call) and (names.qualname(n.func) or "").startswith("torch.optim.")
+                       and any(isinstance(a, ast.Name) and a.id == use.detail for a in ast.walk(n))
+                       for n in ast.walk(use.method))
         return False
 
     def _derived_from(self, value: ast.expr, attr: str, method) -> bool:

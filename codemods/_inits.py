@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ._facts import ClassFacts, Kind, parent_of
+from ._facts import Assignment, ClassFacts, Kind, parent_of
 from ._hierarchy import NN_MODULE, torch_class, torch_module_class
 from ._torch_facts import STATELESS_NN_CLASSES
 
@@ -215,6 +215,118 @@ def _own_effects(context, facts: ClassFacts) -> InitEffects:
                 Kind.MODULE, Kind.PARAMETER):
             registered.add(label)
     return InitEffects(created, registered)
+
+
+def registration_survives(context, facts: ClassFacts, assignment: Assignment) -> str:
+    """Why a registration fix at ``assignment`` (register_buffer, nn.Parameter, a container) would not
+    hold, or "": nn.Module.__init__ must have run before it, and nothing after it may run it again."""
+    init = facts.methods.get("__init__")
+    if init is None:
+        return ""
+    position = _position_in(init, assignment)
+    if position is None:
+        return ""
+    calls = _base_init_calls(init)
+    if not calls:
+        return ""
+    before = [c for c in calls if (c.lineno, c.col_offset) < position]
+    after = [c for c in calls if (c.lineno, c.col_offset) > position]
+    if not before:
+        return "it is assigned before the base __init__ runs, where register_buffer/nn.Parameter would raise"
+    if not any(_reaches_module_init(context, facts, call) for call in before):
+        return ("the base __init__ it runs first never reaches nn.Module.__init__, so register_buffer/nn.Parameter "
+                "would raise")
+    for call in after:
+        if _can_reinitialise(context, facts, call):
+            return (f"line {call.lineno} calls `{ast.unparse(call.func)}`, which can run nn.Module.__init__ again "
+                    "and drop what was registered before it")
+    return ""
+
+
+def _reaches_module_init(context, facts: ClassFacts, call: ast.Call) -> bool:
+    """Does this base init call run nn.Module.__init__? Followed along the MRO through the classes of
+    the run: one whose __init__ calls no base init stops the chain. Unknown classes are trusted."""
+    hierarchy = context.hierarchy
+    mro = hierarchy.mro(facts.qualname)
+    owner = call.func.value
+    if mro is None:
+        return True
+    if isinstance(owner, ast.Call):  # super().__init__() or super(X, self).__init__()
+        named = owner.args[0] if owner.args else None
+        start = hierarchy.resolve(context.names.qualname(named)) if named is not None else facts.qualname
+        if named is not None and isinstance(named, ast.Name) and named.id == facts.node.name:
+            start = facts.qualname
+        if start not in mro:
+            return True
+        chain = mro[mro.index(start) + 1:]
+    else:
+        target = hierarchy.resolve(context.names.qualname(owner))
+        if target not in mro:
+            return True
+        chain = mro[mro.index(target):]
+    for klass in chain:
+        if klass == NN_MODULE or not hierarchy.in_run(klass):
+            return True
+        found = context.class_context(klass)
+        if found is None:
+            return True
+        init = found[1].methods.get("__init__")
+        if init is not None:
+            return bool(_base_init_calls(init))
+    return True
+
+
+def _can_reinitialise(context, facts: ClassFacts, call: ast.Call) -> bool:
+    """Can this base init call reach nn.Module.__init__? Yes for a Module base, and for any base
+    whose __init__ modfix cannot see; no for a class of the run whose __init__ calls no base init."""
+    owner = call.func.value
+    if isinstance(owner, ast.Call):
+        return True  # super().__init__() a second time
+    target = context.hierarchy.resolve(context.names.qualname(owner))
+    if target is None or context.hierarchy.is_module(target):
+        return True
+    module, _, name = target.rpartition(".")
+    if module != context.parsed.module_name:
+        return True  # a base modfix does not read here: its __init__ may continue the chain
+    for node in context.tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+            return init is None or bool(_base_init_calls(init))
+    return True
+
+
+def _base_init_calls(init: ast.FunctionDef) -> list[ast.Call]:
+    """``super().__init__(...)``, ``super(C, self).__init__(...)``, ``Base.__init__(self, ...)`` in __init__."""
+    args = init.args.posonlyargs + init.args.args
+    self_name = args[0].arg if args else ""
+    found = []
+    stack = list(ast.iter_child_nodes(init))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"):
+            continue
+        owner = node.func.value
+        if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
+            found.append(node)
+        elif node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == self_name:
+            found.append(node)
+    return sorted(found, key=lambda c: (c.lineno, c.col_offset))
+
+
+def _position_in(init: ast.FunctionDef, assignment: Assignment) -> tuple[int, int] | None:
+    """Where in __init__ the assignment runs: its own position, or that of the call of the helper
+    method it is in (``self._build()``)."""
+    if assignment.method is init:
+        return assignment.stmt.lineno, assignment.stmt.col_offset
+    name = assignment.method.name
+    for node in ast.walk(init):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name
+                and isinstance(node.func.value, ast.Name)):
+            return node.lineno, node.col_offset
+    return None
 
 
 def class_names(facts: ClassFacts) -> set[str]:

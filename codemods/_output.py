@@ -35,10 +35,11 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/modfix/modfix"
 
 
-def render(fmt: str, report: RunReport, options: Options, *, tool_version: str) -> str:
-    """The findings of ``report`` in format ``fmt`` (one of ``FORMATS``), ready to print as is."""
+def render(fmt: str, report: RunReport, options: Options, *, tool_version: str, explain: bool = False) -> str:
+    """The findings of ``report`` in format ``fmt`` (one of ``FORMATS``), ready to print as is; with
+    ``explain``, the text format shows the facts behind each finding under it."""
     if fmt == "text":
-        return render_text(report, options)
+        return render_text(report, options, explain)
     if fmt == "json":
         return render_json(report, options)
     if fmt == "github":
@@ -56,11 +57,14 @@ def finding_line(path: str, finding: Finding, options: Options) -> str:
     return f"{path}:{finding.line}:{finding.column}: {finding.code}{mark} {finding.message}"
 
 
-def render_text(report: RunReport, options: Options) -> str:
-    return "".join(
-        finding_line(result.path, finding, options) + "\n"
-        for result in report.files for finding in result.findings
-    )
+def render_text(report: RunReport, options: Options, explain: bool = False) -> str:
+    lines = []
+    for result in report.files:
+        for finding in result.findings:
+            lines.append(finding_line(result.path, finding, options) + "\n")
+            if explain:
+                lines.extend(f"    {fact}\n" for fact in finding.facts)
+    return "".join(lines)
 
 
 # --- shared: findings in a stable order, fix edits as positions ---------------------------------------
@@ -146,6 +150,7 @@ def findings_as_json(report: RunReport, options: Options) -> list[dict[str, Any]
             "applicability": finding.applicability.value,
             "fixable": options.applies(finding),
             "fix": _json_fix(finding.fix, texts[id(result)]) if finding.fix is not None else None,
+            "facts": list(finding.facts),
         })
     return out
 

@@ -77,6 +77,7 @@ from dataclasses import dataclass, field
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, parent_of
 from ._hierarchy import NN_MODULE
+from ._inits import registration_survives
 from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
 from ._tensor_uses import Access, AccessKind, UseClassifier
 from ._tensors import Tensors, TensorInfo
@@ -155,10 +156,21 @@ class Evidence:
     def source(self) -> str:
         return " and ".join(sorted({i.source for i in self.infos if i.source})) or "a tensor expression"
 
-    def shown(self) -> tuple[str, ...]:
+    def shown(self, decision: "Decision | None" = None) -> tuple[str, ...]:
+        """The facts, one "name: what the code shows" each, for --explain and the JSON output."""
         names = ("kept_off", "registered", "learned", "moved_by_class", "transient", "updated", "shape_changes",
                  "random_in_output", "scalar", "meets", "handled")
-        return tuple(f"{name.replace('_', ' ')}: {getattr(self, name)}" for name in names if getattr(self, name))
+        shown = [f"{name.replace('_', ' ')}: {getattr(self, name)}" for name in names if getattr(self, name)]
+        for assignment, info in self.candidates:
+            traits = [info.dtype if info.dtype != "unknown" else "dtype unknown",
+                      f"{info.ndim}-D" if info.ndim is not None else "dimensions unknown"]
+            traits += [t for t, on in (("random", info.random), ("a structured constant", info.structured),
+                                       ("zeros/ones/full/empty", info.plain)) if on]
+            shown.append(f"value (line {assignment.stmt.lineno}): {info.source or 'a tensor'}, {', '.join(traits)}")
+        if decision is not None and decision.choice is not None:
+            shown.append(f"decision: {decision.choice}, {decision.applicability.value}"
+                         + (f" ({decision.reason})" if decision.reason else ""))
+        return tuple(shown)
 
 
 @dataclass
@@ -454,7 +466,7 @@ class TensorAnalysis:
             self.findings.append(context.finding(
                 "MF201", assignment.value, message, decision.applicability,
                 edits=edits if assignment is evidence.candidates[0][0] else (), imports=imports,
-                added_keys=keys if decision.applicability is not DISPLAY else (), facts=evidence.shown()))
+                added_keys=keys if decision.applicability is not DISPLAY else (), facts=evidence.shown(decision)))
 
     def _edits(self, assignment: Assignment, choice: str, key: str, spelled) -> list[Edit]:
         context = self.context
@@ -509,7 +521,7 @@ class TensorAnalysis:
                 decision.worse(DISPLAY, f"line {earlier.stmt.lineno} sets self.{attr} first, and register_buffer "
                                         "raises KeyError for a name that is already an attribute")
         for assignment, _ in evidence.candidates:
-            problem = self._placement(facts, assignment)
+            problem = registration_survives(self.context, facts, assignment)
             if problem:
                 decision.worse(DISPLAY, problem)
 
@@ -533,81 +545,6 @@ class TensorAnalysis:
                     and first is not None and assignment.stmt.lineno < first):
                 return assignment
         return None
-
-    def _placement(self, facts: ClassFacts, assignment: Assignment) -> str:
-        """Registration must survive __init__: nn.Module.__init__ ran before it, and nothing after it
-        can run nn.Module.__init__ again."""
-        init = facts.methods.get("__init__")
-        if init is None:
-            return ""
-        position = _position_in(init, assignment)
-        if position is None:
-            return ""
-        calls = _base_init_calls(init)
-        if not calls:
-            return ""
-        before = [c for c in calls if (c.lineno, c.col_offset) < position]
-        after = [c for c in calls if (c.lineno, c.col_offset) > position]
-        if not before:
-            return "it is assigned before the base __init__ runs, where register_buffer/nn.Parameter would raise"
-        if not any(self._reaches_module_init(facts, call) for call in before):
-            return ("the base __init__ it runs first never reaches nn.Module.__init__, so register_buffer/nn.Parameter "
-                    "would raise")
-        for call in after:
-            if self._can_reinitialise(facts, call):
-                return (f"line {call.lineno} calls `{ast.unparse(call.func)}`, which can run nn.Module.__init__ again "
-                        "and drop what was registered before it")
-        return ""
-
-    def _reaches_module_init(self, facts: ClassFacts, call: ast.Call) -> bool:
-        """Does this base init call run nn.Module.__init__? Followed along the MRO through the classes of
-        the run: one whose __init__ calls no base init stops the chain. Unknown classes are trusted."""
-        hierarchy = self.context.hierarchy
-        mro = hierarchy.mro(facts.qualname)
-        owner = call.func.value
-        if mro is None:
-            return True
-        if isinstance(owner, ast.Call):  # super().__init__() or super(X, self).__init__()
-            named = owner.args[0] if owner.args else None
-            start = hierarchy.resolve(self.context.names.qualname(named)) if named is not None else facts.qualname
-            if named is not None and isinstance(named, ast.Name) and named.id == facts.node.name:
-                start = facts.qualname
-            if start not in mro:
-                return True
-            chain = mro[mro.index(start) + 1:]
-        else:
-            target = hierarchy.resolve(self.context.names.qualname(owner))
-            if target not in mro:
-                return True
-            chain = mro[mro.index(target):]
-        for klass in chain:
-            if klass == NN_MODULE or not hierarchy.in_run(klass):
-                return True
-            found = self.context.class_context(klass)
-            if found is None:
-                return True
-            init = found[1].methods.get("__init__")
-            if init is not None:
-                return bool(_base_init_calls(init))
-        return True
-
-    def _can_reinitialise(self, facts: ClassFacts, call: ast.Call) -> bool:
-        """Can this base init call reach nn.Module.__init__? Yes for a Module base, and for any base
-        whose __init__ modfix cannot see; no for a class of the run whose __init__ calls no base init."""
-        owner = call.func.value
-        if isinstance(owner, ast.Call):
-            return True  # super().__init__() a second time
-        target = self.context.hierarchy.resolve(self.context.names.qualname(owner))
-        if target is None or self.context.hierarchy.is_module(target):
-            return True
-        module, _, name = target.rpartition(".")
-        if module != self.context.parsed.module_name:
-            return True  # a base modfix does not read here: its __init__ may continue the chain
-        for node in self.context.tree.body:
-            if isinstance(node, ast.ClassDef) and node.name == name:
-                init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-                return init is None or bool(_base_init_calls(init))
-        return True
 
     # -- helpers
 
@@ -788,40 +725,6 @@ def _rewritable(assignment: Assignment) -> bool:
             and assignment.value is not None
             and (isinstance(statement, ast.AnnAssign) or len(statement.targets) == 1)
             and isinstance(statement.targets[0] if isinstance(statement, ast.Assign) else statement.target, ast.Attribute))
-
-
-def _base_init_calls(init: ast.FunctionDef) -> list[ast.Call]:
-    """``super().__init__(...)``, ``super(C, self).__init__(...)``, ``Base.__init__(self, ...)`` in __init__."""
-    args = init.args.posonlyargs + init.args.args
-    self_name = args[0].arg if args else ""
-    found = []
-    stack = list(ast.iter_child_nodes(init))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"):
-            continue
-        owner = node.func.value
-        if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
-            found.append(node)
-        elif node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == self_name:
-            found.append(node)
-    return sorted(found, key=lambda c: (c.lineno, c.col_offset))
-
-
-def _position_in(init: ast.FunctionDef, assignment: Assignment) -> tuple[int, int] | None:
-    """Where in __init__ the assignment runs: its own position, or that of the call of the helper
-    method it is in (``self._build()``)."""
-    if assignment.method is init:
-        return assignment.stmt.lineno, assignment.stmt.col_offset
-    name = assignment.method.name
-    for node in ast.walk(init):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name
-                and isinstance(node.func.value, ast.Name)):
-            return node.lineno, node.col_offset
-    return None
 
 
 def tensor_findings(context: FileContext) -> list[Finding]:

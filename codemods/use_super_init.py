@@ -150,10 +150,10 @@ class InitAnalysis:
         return qualname == NN_MODULE or self.context.hierarchy.is_module(qualname)
 
     def _report(self, code: str, node: ast.AST, message: str, applicability: Applicability,
-                edits: list[Edit] = ()) -> None:
+                edits: list[Edit] = (), facts: tuple[str, ...] = ()) -> None:
         if applicability is DISPLAY:
             edits = []
-        self.findings.append(self.context.finding(code, node, message, applicability, edits=edits))
+        self.findings.append(self.context.finding(code, node, message, applicability, edits=edits, facts=facts))
 
     def _replace_super(self, call: InitCall) -> Edit:
         start, end = self.context.span(call.call.func.value)
@@ -184,7 +184,8 @@ class InitAnalysis:
                     return  # skipping inits on purpose (nn.Linear's weight, a parent's init re-done): fine
             self._report("MF307", call.call, (
                 f"`super({named}, self)` inside {facts.node.name} names another class: {consequence}; "
-                f"reported only (if that is deliberate, say so with `# noqa: MF307`)"), DISPLAY)
+                f"reported only (if that is deliberate, say so with `# noqa: MF307`)"), DISPLAY,
+                facts=(f"mro: {' -> '.join(k.rsplit('.', 1)[-1] for k in mro)}",) if mro else ())
 
     def _skip_loses(self, facts: ClassFacts, call: InitCall, mro: list[str] | None) -> str:
         """What ``super(B, self).__init__()`` loses: attributes that an init it skips creates, that the
@@ -466,7 +467,8 @@ class InitAnalysis:
             message += f" (unsafe fix: {reason})"
         elif applicability is DISPLAY:
             message += f"; not fixed automatically: {reason}"
-        self._report("MF304", calls[0].call, message, applicability, edits)
+        self._report("MF304", calls[0].call, message, applicability, edits,
+                     facts=(f"lost: {self._lost(root)}", f"fix: {applicability.value}" + (f" ({reason})" if reason else "")))
 
     def _cooperative_edits(self, calls: list[InitCall]) -> list[Edit]:
         first, *others = calls

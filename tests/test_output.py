@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib.resources
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -187,7 +189,7 @@ def test_text_is_what_check_prints(project, unsafe):
 # --- json ------------------------------------------------------------------------------------------
 
 KEYS = {"path", "line", "column", "end_line", "end_column", "code", "name", "message", "applicability",
-        "fixable", "fix"}
+        "fixable", "fix", "facts"}
 
 
 def test_json_shape_and_order(project):
@@ -227,6 +229,37 @@ def test_json_shape_and_order(project):
         # the added import is an edit too, at the line after the last import
         assert item["fix"]["edits"][0] == {"start": {"line": 3, "column": 1}, "end": {"line": 3, "column": 1},
                                            "content": "from torch import nn\n"}
+
+
+TENSOR_EVIDENCE = """\
+import torch
+import torch.nn as nn
+
+
+class Blend(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mix = torch.eye(3)
+
+    def forward(self, x):
+        return x @ self.mix
+"""
+
+
+def test_json_and_explain_show_the_facts_behind_a_finding(tmp_path):
+    source = tmp_path / "blend.py"
+    source.write_text(TENSOR_EVIDENCE)
+    items = json.loads(render("json", fix_paths([str(source)], write=False), Options(), tool_version=VERSION))
+    (item,) = items
+    assert item["code"] == "MF201"
+    assert "meets: forward() (line 11) uses it with other values without moving it (`@`)" in item["facts"]
+    assert any(fact.startswith("value (line 8): torch.eye, float, 2-D") for fact in item["facts"])
+    assert "decision: buffer, safe" in item["facts"]
+    done = subprocess.run([sys.executable, "-m", "codemods", "check", "--no-cache", "--explain", str(source)],
+                          capture_output=True, text=True)
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f"{source}:8:20: MF201")
+    assert lines[1:] == [f"    {fact}" for fact in item["facts"]]
 
 
 def test_json_fixable_follows_options(project):

@@ -99,9 +99,12 @@ def test_a_dropped_file_is_freed_at_once_with_the_cyclic_collector_off(tmp_path)
     from codemods._engine import Options, Run, analyse, parse_file
 
     tree = _tree(tmp_path / "tree")
-    first, second = tree / "pkg" / "child_2.py", tree / "pkg" / "base.py"
-    analysed, other = (parse_file(str(p), p.read_bytes()) for p in (first, second))
-    the_run = Run([analysed.summary, other.summary], budget=1)
+    first, base, second = tree / "pkg" / "child_2.py", tree / "pkg" / "base.py", tree / "pkg" / "child_0.py"
+    analysed, base_file, other = (parse_file(str(p), p.read_bytes()) for p in (first, base, second))
+    # room for the analysed file and its base (which the analysis reads: does the base's init reach
+    # nn.Module.__init__?), not for a third file
+    budget = len(analysed.source.text) + len(base_file.source.text)
+    the_run = Run([analysed.summary, base_file.summary, other.summary], budget=budget)
     context = the_run.context(analysed)
     assert analyse(context, RULES, Options(unsafe_fixes=True))  # facts, parent links, cached analyses
     # a method: its nodes are the ones with parent links
@@ -112,7 +115,7 @@ def test_a_dropped_file_is_freed_at_once_with_the_cyclic_collector_off(tmp_path)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        the_run.context(other)  # over the budget: the first file is dropped
+        the_run.context(other)  # over the budget: the least recently used file, the first, is dropped
         assert method_of_first() is None
     finally:
         if collecting:
