@@ -19,7 +19,8 @@ RANDOM_FACTORIES = frozenset({
     "bernoulli", "multinomial", "poisson",
 })
 STRUCTURED_FACTORIES = frozenset({"eye", "arange", "linspace", "logspace", "tril", "triu", "range", "tril_indices",
-                                  "triu_indices"})
+                                  "triu_indices", "hann_window", "hamming_window", "blackman_window",
+                                  "bartlett_window", "kaiser_window"})
 PLAIN_FACTORIES = frozenset({"zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like"})
 LITERAL_FACTORIES = frozenset({"tensor", "as_tensor", "from_numpy", "Tensor", "FloatTensor", "DoubleTensor",
                                "HalfTensor", "LongTensor", "IntTensor", "BoolTensor", "ByteTensor"})
@@ -81,13 +82,18 @@ class Tensors:
         self._locals_of = locals_of  # function -> {name: binding nodes}
 
     def info(self, expr: ast.expr | None, function=None, _depth: int = 0) -> TensorInfo | None:
-        if expr is None or _depth > 12:
+        if expr is None or _depth > 40:  # a few lines of locals and arithmetic nest this deep
             return None
         if isinstance(expr, ast.Call):
             return self._call(expr, function, _depth)
         if isinstance(expr, ast.Subscript):
             inner = self.info(expr.value, function, _depth + 1)
-            return inner
+            if inner is None:
+                return None
+            # `t[i]` drops a dimension; slices keep them; `t[None]`, tuples and index tensors: unknown
+            single = is_scalar(expr.slice, function) and inner.ndim
+            return replace(inner, ndim=inner.ndim - 1 if single else (
+                inner.ndim if isinstance(expr.slice, ast.Slice) else None))
         if isinstance(expr, ast.BinOp):
             return self._arithmetic(expr, function, _depth)
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
@@ -101,10 +107,26 @@ class Tensors:
                                   ndim=_broadcast(known))
             return None
         if isinstance(expr, ast.Name) and function is not None:
-            sites = self._locals_of(function).get(expr.id, [])
-            if len(sites) == 1 and isinstance(sites[0], ast.Assign) and len(sites[0].targets) == 1:
-                return self.info(sites[0].value, function, _depth + 1)
+            site = self._binding_before(expr, function)
+            if site is not None:
+                return self.info(site.value, function, _depth + 1)
         return None
+
+    def _binding_before(self, name: ast.Name, function) -> ast.Assign | None:
+        """The assignment whose value ``name`` reads: its only one, or, when every binding of the local is
+        a plain assignment in the function's own body (no branch or loop), the last one before the read
+        (``k = exp(...); k = k / k.sum()``)."""
+        sites = self._locals_of(function).get(name.id, [])
+        if not sites or not all(isinstance(s, ast.Assign) and len(s.targets) == 1 for s in sites):
+            return None
+        if len(sites) == 1:
+            return sites[0]
+        body = getattr(function, "body", [])
+        if not all(s in body for s in sites):
+            return None
+        earlier = [s for s in sites if (s.lineno, s.col_offset) < (name.lineno, name.col_offset)
+                   and not (s.lineno <= name.lineno <= s.end_lineno)]
+        return max(earlier, key=lambda s: (s.lineno, s.col_offset)) if earlier else None
 
     def _call(self, call: ast.Call, function, depth: int) -> TensorInfo | None:
         qualname = self.names.qualname(call.func)
@@ -129,7 +151,7 @@ class Tensors:
             if name in STRUCTURED_FACTORIES:
                 inner = self.info(call.args[0], function, depth + 1) if call.args and name in ("tril", "triu") else None
                 base_dtype = inner.dtype if inner else ("int" if name.endswith("_indices") else "float")
-                ndim = inner.ndim if inner else {"eye": 2, "linspace": 1, "logspace": 1}.get(name, 2)
+                ndim = inner.ndim if inner else 2 if name in ("eye", "tril_indices", "triu_indices") else 1
                 return TensorInfo(dtype or base_dtype, structured=True, random=bool(inner and inner.random),
                                   requires_grad=requires_grad, source=f"torch.{name}", ndim=ndim)
             if name in PLAIN_FACTORIES:

@@ -260,7 +260,7 @@ class TensorAnalysis:
                     self._conversion(assignment)
                 evidence = self._evidence(facts, attr)
                 if evidence is not None:
-                    decided.append((evidence, decide(evidence)))
+                    decided.append((evidence, self._judge(evidence)))
         # across the file's classes: a subclass uses its base's tensors with its own
         for evidence, decision in self._fixed_together(decided):
             if decision.choice is not None:
@@ -438,13 +438,21 @@ class TensorAnalysis:
                     d.worse(UNSAFE, f"fixed together with the tensors it is used with ({names}), one of which is unsafe")
         return decided
 
+    def _judge(self, evidence: Evidence) -> Decision:
+        """The table's decision, then what keeps its fix from applying as it is (before the groups are
+        judged: a member that cannot be fixed keeps the others from being fixed alone)."""
+        decision = decide(evidence)
+        if decision.choice is None:
+            return decision
+        self._blockers(evidence, decision)
+        if decision.choice == PARAMETER and self.context.torch_nn_name("Parameter") is None:
+            decision.worse(DISPLAY, "the name `nn` is taken in this file, so torch.nn cannot be named")
+        return decision
+
     def _report(self, evidence: Evidence, decision: Decision) -> None:
         context = self.context
-        self._blockers(evidence, decision)
         attr, key = evidence.attr, evidence.key
         spelled = context.torch_nn_name("Parameter") if decision.choice == PARAMETER else None
-        if decision.choice == PARAMETER and spelled is None:
-            decision.worse(DISPLAY, "the name `nn` is taken in this file, so torch.nn cannot be named")
         keys = (key,) if decision.choice in (PARAMETER, PERSISTENT_BUFFER) else ()
         fix = {PARAMETER: "make it an nn.Parameter", BUFFER: "register it as a buffer (persistent=False)",
                PERSISTENT_BUFFER: "register it as a buffer"}[decision.choice]
