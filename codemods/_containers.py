@@ -277,6 +277,52 @@ class Candidate:
     shape: Shape
 
 
+@dataclass
+class ContainerEvidence:
+    """What the code shows about one attribute assigned plain containers."""
+
+    facts: ClassFacts
+    attr: str
+    kind: str  # "list" or "dict": what the assignment that runs last in __init__ builds
+    family: list[ClassFacts]
+    assignments: list[Assignment]
+    uses: list[Use]
+    owner_of: dict[int, ClassFacts]
+    candidates: list[Candidate] = field(default_factory=list)  # fresh plain containers of that kind
+    rebuilt: list[Candidate] = field(default_factory=list)  # `self.X = [b for b in self.X ...]`
+    fills: list[Use] = field(default_factory=list)  # append, extend, insert, +=, item assignment
+    elements: list[ast.expr | None] = field(default_factory=list)
+    element_kinds: set[Kind] = field(default_factory=set)
+    nested_edits: dict[int, list[Edit]] = field(default_factory=dict)
+    stateless: bool = False  # activations, pooling, unweighted losses only
+    kept_off: str = ""
+    registered: str = ""
+
+    def shown(self, container: str, verdict: "Verdict") -> tuple[str, ...]:
+        """The facts behind the finding, for --explain and the JSON output."""
+        kinds = ", ".join(sorted(k.value for k in self.element_kinds))
+        lines = [f"holds: {kinds} (plain {self.kind}, {len(self.candidates)} assignment(s), {len(self.fills)} fill(s))"]
+        lines.append(f"decision: nn.{container}, {verdict.applicability.value}"
+                     + (f" ({verdict.reason})" if verdict.reason else ""))
+        return tuple(lines)
+
+
+def decide(evidence: ContainerEvidence) -> str | None:
+    """Which nn container the attribute needs, or None for no finding; the first row that holds decides."""
+    e = evidence
+    if e.kept_off or e.registered or not e.candidates:
+        return None  # kept off on purpose, or registered another way
+    if not e.element_kinds or e.element_kinds == {Kind.UNKNOWN}:
+        return None  # an empty container never filled, or nothing known about the contents
+    if e.stateless:
+        return None  # registering activations, pooling or unweighted losses changes nothing
+    if Kind.MODULE in e.element_kinds:
+        return MODULE_LIST if e.kind == "list" else MODULE_DICT
+    if Kind.PARAMETER in e.element_kinds:
+        return PARAMETER_LIST if e.kind == "list" else PARAMETER_DICT
+    return None  # aliases of registered modules, plain values: nothing unregistered here
+
+
 class ContainerAnalysis:
     """All container findings of one file (computed once, shared by the four rule codes)."""
 
@@ -305,6 +351,18 @@ class ContainerAnalysis:
         return self.values.kind(expr, function, owner, comp, escapes_allowed={id(expr)})
 
     def _attribute(self, facts: ClassFacts, attr: str) -> None:
+        evidence = self._evidence(facts, attr)
+        container = decide(evidence) if evidence is not None else None
+        if container is None:
+            return
+        verdict = self._blockers(evidence, container)
+        for candidate in evidence.candidates:
+            self._report(candidate, container, verdict, evidence.nested_edits[id(candidate)], evidence.fills,
+                         evidence.shown(container, verdict))
+
+    # -- the evidence
+
+    def _evidence(self, facts: ClassFacts, attr: str) -> "ContainerEvidence | None":
         candidates = []
         for assignment in facts.assignments[attr]:
             if assignment.kind != "assign" or assignment.shared:
@@ -313,88 +371,76 @@ class ContainerAnalysis:
             if shape is not None:
                 candidates.append(Candidate(facts, assignment, shape))
         if not candidates:
-            return
+            return None
         # only now the bases and subclasses, which may live in other files: most attributes never get here
         family = self.context.family(facts, attr)
-        assignments = [a for owner in family for a in owner.assignments.get(attr, [])]
-        uses = [u for owner in family for u in owner.uses.get(attr, [])]
-        if any(a.kind == "object_setattr" for a in assignments):
-            return  # deliberately kept off the module
-        owner_of = {id(u): o for o in family for u in o.uses.get(attr, [])}
-        # the assignment that runs last in __init__ decides what the attribute is
-        kind_of_container = max(candidates, key=lambda c: (c.assignment.method.name == "__init__",
-                                                           c.assignment.stmt.lineno)).shape.kind
-        # a list here and a dict there: the other kind is judged as a reassignment (display-only)
-        candidates = [c for c in candidates if c.shape.kind == kind_of_container]
-        element_kinds: set[Kind] = set()
-        nested_edits: dict[int, list[Edit]] = {}
-        rebuilt = []
-        for candidate in list(candidates):
+        # the assignment that runs last in __init__ decides what the attribute is; a list here and a
+        # dict there: the other kind is judged as a reassignment (display-only)
+        kind = max(candidates, key=lambda c: (c.assignment.method.name == "__init__", c.assignment.stmt.lineno)).shape.kind
+        evidence = ContainerEvidence(
+            facts, attr, kind, family,
+            assignments=[a for owner in family for a in owner.assignments.get(attr, [])],
+            uses=[u for owner in family for u in owner.uses.get(attr, [])],
+            owner_of={id(u): o for o in family for u in o.uses.get(attr, [])})
+        for candidate in candidates:
+            if candidate.shape.kind != kind:
+                continue
             if any(isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.value, ast.Name)
                    for n in ast.walk(candidate.assignment.value)):
                 # `self.X = [b for b in self.X if ...]`: not a new container but a plain reassignment
-                rebuilt.append(candidate)
-                candidates.remove(candidate)
+                evidence.rebuilt.append(candidate)
                 continue
             edits: list[Edit] = []
             for expr, comp in candidate.shape.items:
-                element_kinds.add(self._element_kind(expr, candidate.shape.function or candidate.assignment.method,
-                                                     facts, comp, edits))
-            nested_edits[id(candidate)] = edits
-        if not candidates:
-            return
-        fills = [u for u in uses if self._is_fill(u, kind_of_container)]
-        for use in fills:
-            owner = owner_of.get(id(use), facts)
+                evidence.element_kinds.add(self._element_kind(
+                    expr, candidate.shape.function or candidate.assignment.method, facts, comp, edits))
+                evidence.elements.append(expr)
+            evidence.nested_edits[id(candidate)] = edits
+            evidence.candidates.append(candidate)
+        evidence.fills = [u for u in evidence.uses if self._is_fill(u, kind)]
+        for use in evidence.fills:
             for value in self._filled_values(use):
-                element_kinds.add(self._element_kind(value, use.method, owner, frozenset(), [], False))
-        element_kinds.discard(Kind.NONE) if kind_of_container == "dict" else None
-        if not element_kinds or element_kinds == {Kind.UNKNOWN}:
-            return  # an empty container never filled with modules, or nothing known about the contents
-        elements = [e for c in candidates for e, _ in c.shape.items] + [v for u in fills for v in self._filled_values(u)]
-        if elements and all(self._stateless(e) for e in elements):
-            return  # activations, pooling, unweighted losses: registering them changes nothing
-        if Kind.MODULE in element_kinds:
-            container = MODULE_LIST if kind_of_container == "list" else MODULE_DICT
-        elif Kind.PARAMETER in element_kinds:
-            container = PARAMETER_LIST if kind_of_container == "list" else PARAMETER_DICT
-        else:
-            return  # aliases of registered modules, plain values: nothing unregistered here
-        verdict = Verdict(SAFE)
-        others = element_kinds - {Kind.MODULE if container in (MODULE_LIST, MODULE_DICT) else Kind.PARAMETER}
-        if Kind.ALIAS in others and container in (MODULE_LIST, MODULE_DICT):
-            verdict = verdict.worse(DISPLAY, "it also holds modules registered elsewhere; wrapping would register them twice")
-        if Kind.PARAMETER in others or Kind.MODULE in others:
-            verdict = verdict.worse(DISPLAY, "it mixes modules and nn.Parameters")
-        if Kind.NOT_MODULE in others or Kind.NONE in others:
-            what = "modules" if container in (MODULE_LIST, MODULE_DICT) else "nn.Parameters"
-            verdict = verdict.worse(DISPLAY, f"it mixes {what} with other values, which nn.{container} rejects")
-        if Kind.UNKNOWN in others:
-            verdict = verdict.worse(UNSAFE, "some elements may not be " + (
-                "modules" if container in (MODULE_LIST, MODULE_DICT) else "nn.Parameters"))
+                evidence.element_kinds.add(self._element_kind(
+                    value, use.method, evidence.owner_of.get(id(use), facts), frozenset(), [], False))
+                evidence.elements.append(value)
+        if kind == "dict":
+            evidence.element_kinds.discard(Kind.NONE)
+        evidence.stateless = bool(evidence.elements) and all(self._stateless(e) for e in evidence.elements)
+        self._ownership(evidence)
+        return evidence
 
-        for candidate in rebuilt:
+    def _ownership(self, evidence: "ContainerEvidence") -> None:
+        """Kept off the module on purpose, or registered another way."""
+        attr, uses = evidence.attr, evidence.uses
+        if any(a.kind == "object_setattr" for a in evidence.assignments):
+            evidence.kept_off = "object.__setattr__ keeps it off the module"
+        elif any(self._handed_to_optimizer(u) for u in uses):
+            evidence.kept_off = "the class hands it to its own optimizer"
+        if self._registered_elsewhere(attr, evidence.family, uses):
+            evidence.registered = "its items are registered another way (nn.Sequential(*x), add_module, setattr)"
+        elif any(u.kind == "alias" and self._alias_registered(u) for u in uses):
+            evidence.registered = "a local holding it is handed to an nn container"
+        elif any(self._wrapped_later(a, attr) for a in evidence.assignments):
+            evidence.registered = "it is wrapped in an nn container later"
+
+    # -- what keeps the fix from applying as it is
+
+    def _blockers(self, evidence: "ContainerEvidence", container: str) -> Verdict:
+        facts, attr = evidence.facts, evidence.attr
+        verdict = self._element_verdict(evidence.element_kinds, container)
+        for candidate in evidence.rebuilt:
             verdict = verdict.worse(DISPLAY, (
                 f"it is rebuilt as a plain {candidate.shape.kind} from its own items at line "
                 f"{candidate.assignment.stmt.lineno}, which raises TypeError once it is an nn.{container}"))
-        registered = self._registered_elsewhere(attr, family, uses)
-        if registered or any(self._handed_to_optimizer(u) for u in uses):
-            return  # registered another way, or trained by the class's own optimizer: kept off on purpose
-        for use in uses:
-            applicability, reason = self._use_verdict(use, container, owner_of.get(id(use), facts))
-            if applicability is None and reason == "registered":
-                return
+        for use in evidence.uses:
+            applicability, reason = self._use_verdict(use, container, evidence.owner_of.get(id(use), facts))
             if applicability is not SAFE:
                 verdict = verdict.worse(applicability, reason)
-        candidate_ids = {id(c.assignment) for c in candidates + rebuilt}
-        for assignment in assignments:
-            if id(assignment) in candidate_ids:
-                continue
-            applicability, reason = self._reassignment_verdict(assignment, attr, container, family)
-            if applicability is None:
-                return
-            verdict = verdict.worse(applicability, reason)
-        for candidate in candidates:
+        candidate_ids = {id(c.assignment) for c in evidence.candidates + evidence.rebuilt}
+        for assignment in evidence.assignments:
+            if id(assignment) not in candidate_ids:
+                verdict = verdict.worse(*self._reassignment_verdict(assignment, attr, container, evidence.family))
+        for candidate in evidence.candidates:
             if not facts.is_init_time(candidate.assignment.method):
                 verdict = verdict.worse(UNSAFE, f"it is assigned in {candidate.assignment.method.name}(), not while the module is built")
             else:
@@ -402,19 +448,31 @@ class ContainerAnalysis:
                 if problem:
                     verdict = verdict.worse(DISPLAY, problem.replace("register_buffer/nn.Parameter", f"nn.{container}"))
         if container in (MODULE_DICT, PARAMETER_DICT):
-            for candidate in candidates:
-                applicability, reason = self._key_problem(candidate.shape, candidate.assignment.method, container)
-                verdict = verdict.worse(applicability, reason)
-            for use in uses:
+            for candidate in evidence.candidates:
+                verdict = verdict.worse(*self._key_problem(candidate.shape, candidate.assignment.method, container))
+            for use in evidence.uses:
                 if use.kind == "setitem" and use.key is not None:
-                    applicability, reason = self._key_verdict(use.key, frozenset(), use.method, container, None)
-                    verdict = verdict.worse(applicability, reason)
-        if any(f.method.name != "__init__" and not owner_of.get(id(f), facts).is_init_time(f.method) for f in fills):
+                    verdict = verdict.worse(*self._key_verdict(use.key, frozenset(), use.method, container, None))
+        if any(f.method.name != "__init__" and not evidence.owner_of.get(id(f), facts).is_init_time(f.method)
+               for f in evidence.fills):
             verdict = verdict.worse(UNSAFE, "it is filled outside __init__")
-        if verdict.applicability is None:
-            return
-        for candidate in candidates:
-            self._report(candidate, container, verdict, nested_edits[id(candidate)], fills)
+        return verdict
+
+    def _element_verdict(self, kinds: set[Kind], container: str) -> Verdict:
+        """What else the container holds besides what the nn container takes."""
+        holds_modules = container in (MODULE_LIST, MODULE_DICT)
+        verdict = Verdict(SAFE)
+        others = kinds - {Kind.MODULE if holds_modules else Kind.PARAMETER}
+        if Kind.ALIAS in others and holds_modules:
+            verdict = verdict.worse(DISPLAY, "it also holds modules registered elsewhere; wrapping would register them twice")
+        if Kind.PARAMETER in others or Kind.MODULE in others:
+            verdict = verdict.worse(DISPLAY, "it mixes modules and nn.Parameters")
+        if Kind.NOT_MODULE in others or Kind.NONE in others:
+            what = "modules" if holds_modules else "nn.Parameters"
+            verdict = verdict.worse(DISPLAY, f"it mixes {what} with other values, which nn.{container} rejects")
+        if Kind.UNKNOWN in others:
+            verdict = verdict.worse(UNSAFE, "some elements may not be " + ("modules" if holds_modules else "nn.Parameters"))
+        return verdict
 
     def _stateless(self, expr: ast.expr | None) -> bool:
         if not isinstance(expr, ast.Call):
@@ -495,7 +553,7 @@ class ContainerAnalysis:
                     return True
         return False
 
-    def _use_verdict(self, use: Use, container: str, owner: ClassFacts) -> tuple[Applicability | None, str]:
+    def _use_verdict(self, use: Use, container: str, owner: ClassFacts) -> tuple[Applicability, str]:
         names = self.context.names
         is_list = container in (MODULE_LIST, PARAMETER_LIST)
         if use.kind == "method":
@@ -550,7 +608,7 @@ class ContainerAnalysis:
             return SAFE, ""
         return UNSAFE, f"it is used in a way modfix does not analyse (line {use.node.lineno})"
 
-    def _alias_verdict(self, use: Use, container: str) -> tuple[Applicability | None, str]:
+    def _alias_verdict(self, use: Use, container: str) -> tuple[Applicability, str]:
         """``layers = self.X``: the local is checked like the attribute itself."""
         name = use.detail
         for node in ast.walk(use.method):
@@ -563,21 +621,33 @@ class ContainerAnalysis:
                 callee = self.context.names.qualname(parent.func)
                 if callee in _TYPE_CHECKS:
                     return DISPLAY, "its type is checked, and would change"
-                if torch_class(callee) in _TORCH_CONTAINERS:
-                    return None, "registered"
         return SAFE, ""
 
+    def _alias_registered(self, use: Use) -> bool:
+        """``layers = self.X; self.net = nn.Sequential(*layers)``: registered through the local."""
+        for node in ast.walk(use.method):
+            if isinstance(node, ast.Name) and node.id == use.detail and isinstance(node.ctx, ast.Load):
+                parent = parent_of(node)
+                if isinstance(parent, ast.Starred):
+                    parent = parent_of(parent)
+                if (isinstance(parent, ast.Call) and parent.func is not node
+                        and torch_class(self.context.names.qualname(parent.func)) in _TORCH_CONTAINERS):
+                    return True
+        return False
+
+    def _wrapped_later(self, assignment: Assignment, attr: str) -> bool:
+        """``self.X = nn.ModuleList(self.X)``: registered already."""
+        value = assignment.value
+        return (isinstance(value, ast.Call) and torch_class(self.context.names.qualname(value.func)) in _TORCH_CONTAINERS
+                and any(isinstance(n, ast.Attribute) and n.attr == attr for n in ast.walk(value)))
+
     def _reassignment_verdict(self, assignment: Assignment, attr: str, container: str,
-                              family: list[ClassFacts]) -> tuple[Applicability | None, str]:
+                              family: list[ClassFacts]) -> tuple[Applicability, str]:
         value = assignment.value
         if assignment.kind == "setattr" and value is None:
             return UNSAFE, f"it is also set with setattr() (line {assignment.stmt.lineno})"
-        if isinstance(value, ast.Call):
-            callee = self.context.names.qualname(value.func)
-            if torch_class(callee) in _TORCH_CONTAINERS and any(
-                isinstance(n, ast.Attribute) and n.attr == attr for n in ast.walk(value)
-            ):
-                return None, "wrapped later"  # self.X = nn.ModuleList(self.X): registered already
+        if self._wrapped_later(assignment, attr):
+            return SAFE, ""  # judged with the evidence: registered already
         owner = next((f for f in family if assignment in f.assignments.get(attr, [])), None)
         shape = shape_of(value, self.context, assignment.method) if owner is not None else None
         if shape is not None:
@@ -688,7 +758,7 @@ class ContainerAnalysis:
         return [Edit(start, start, f"{name}("), Edit(end, end, ")")]
 
     def _report(self, candidate: Candidate, container: str, verdict: Verdict, nested: list[Edit],
-                fills: list[Use]) -> None:
+                fills: list[Use], facts: tuple[str, ...] = ()) -> None:
         attr = candidate.assignment.attr
         shape = candidate.shape
         code = CODES[container]
@@ -720,7 +790,7 @@ class ContainerAnalysis:
         if applicability is DISPLAY:
             edits = []
         self.findings.append(self.context.finding(
-            code, shape.node, message, applicability, edits=edits, imports=imports, added_keys=keys,
+            code, shape.node, message, applicability, edits=edits, imports=imports, added_keys=keys, facts=facts,
         ))
 
 
