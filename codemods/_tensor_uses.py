@@ -80,6 +80,12 @@ _DTYPE_NAMES = frozenset({
     "float", "float32", "float64", "double", "half", "float16", "bfloat16", "long", "int", "int64", "int32", "int16",
     "int8", "uint8", "short", "bool", "complex64", "complex128", "cfloat", "cdouble", "float8_e4m3fn", "float8_e5m2",
 })
+_FORWARD_LIKE = frozenset({"forward", "__call__"})
+# factories that make a tensor from sizes or Python values (not from other tensors): on the default
+# device unless given one
+_FRESH_FACTORIES = frozenset({"zeros", "ones", "full", "empty", "rand", "randn", "randint", "randperm", "arange",
+                              "linspace", "logspace", "eye", "tensor", "as_tensor", "scalar_tensor", "tril_indices",
+                              "triu_indices"})
 _CONCATENATING = frozenset({"cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack"})
 
 
@@ -101,10 +107,11 @@ def is_self_attribute(node: ast.AST, attr: str, self_name: str) -> bool:
 class UseClassifier:
     """Classifies reads and writes of tensor attributes inside one file (names resolved by its imports)."""
 
-    def __init__(self, names: Names, is_module_call, local_bindings):
+    def __init__(self, names: Names, is_module_call, local_bindings, callers=lambda method: ()):
         self.names = names
         self._is_module_call = is_module_call  # (call, method) -> does it call a submodule?
         self._local_bindings = local_bindings
+        self._callers = callers  # method -> [(the call `self.method(...)`, the method it is in, runtime)]
 
     # -- reads
 
@@ -181,7 +188,7 @@ class UseClassifier:
 
     def _through_binop(self, node, parent: ast.BinOp, walk: "_Walk"):
         other = parent.right if parent.left is node else parent.left
-        if _is_number(other):
+        if _is_number(other) or self._fresh(other):
             walk.same_object = False
             return parent
         return Access(AccessKind.COMPUTE, parent, f"`{_OPERATORS.get(type(parent.op).__name__, 'an operator')}`")
@@ -208,6 +215,14 @@ class UseClassifier:
     def _through_return(self, node, parent, walk: "_Walk"):
         if walk.runtime and walk.forward_like:
             return Access(AccessKind.COMPUTE, parent, "the output")
+        if isinstance(parent, ast.Return) and walk.depth < 3:
+            # a helper of the class returns it: what its callers in the class do with the result decides
+            found = [self.read(call, caller, runtime, None, caller.name in _FORWARD_LIKE, walk.depth + 1)
+                     for call, caller, runtime in self._callers(walk.method)]
+            if found:
+                computations = tuple(n for a in found for n in ((a.node,) if a.kind is AccessKind.COMPUTE else ())
+                                     + a.computations)
+                return dataclasses.replace(strongest(found), computations=computations)
         return Access(AccessKind.UNKNOWN, parent)
 
     def _through_assignment(self, node, parent, walk: "_Walk"):
@@ -410,7 +425,15 @@ class UseClassifier:
     def _meets_others(self, node: ast.AST, call: ast.Call) -> bool:
         others = [a for a in call.args if a is not node]
         others += [k.value for k in call.keywords if k.arg in _TENSOR_KEYWORDS and k.value is not node]
-        return any(not _is_number(a) and not isinstance(a, ast.Constant) for a in others)
+        return any(not _is_number(a) and not isinstance(a, ast.Constant) and not self._fresh(a) for a in others)
+
+    def _fresh(self, expr: ast.AST) -> bool:
+        """``torch.ones(shape)``: a tensor made on the spot without a device, on the default device just
+        like this one; meeting it is not meeting the module's inputs or parameters."""
+        if not isinstance(expr, ast.Call) or any(k.arg == "device" for k in expr.keywords):
+            return False
+        qualname = self.names.qualname(expr.func) or ""
+        return qualname.startswith("torch.") and qualname.rsplit(".", 1)[-1] in _FRESH_FACTORIES
 
     def _transformed_torch_function(self, call: ast.Call) -> str:
         """``torch.vmap(torch.dot)(a, b)``: a torch function made by a torch transform is a torch function."""

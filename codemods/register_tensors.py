@@ -147,6 +147,8 @@ class Evidence:
     runtime_writes: list[Access] = field(default_factory=list)
     init_writes_in_place: list[Access] = field(default_factory=list)
     comments: str = ""
+    family: list[ClassFacts] = field(default_factory=list)
+    computation: set[int] | None = None  # ids of the methods forward runs (computed on first need)
 
     @property
     def infos(self) -> list[TensorInfo]:
@@ -251,7 +253,7 @@ class TensorAnalysis:
         # a function of the context, not a method of this analysis: a cycle would keep the file's tree
         # alive until the (disabled) cyclic collector runs
         self.uses = UseClassifier(context.names, functools.partial(_calls_submodule, context),
-                                  context.values.local_bindings)
+                                  context.values.local_bindings, functools.partial(_callers, context))
         self.findings: list[Finding] = []
         decided = []
         for facts in context.module_classes:
@@ -282,7 +284,7 @@ class TensorAnalysis:
         # bases and subclasses (only for attributes that get this far); `self.__x` is another
         # attribute in every other class
         family = [facts] if key != attr else self.context.family(facts, attr)
-        evidence = Evidence(facts, attr, key, candidates)
+        evidence = Evidence(facts, attr, key, candidates, family=family)
         evidence.comments = " ".join(self._comments(a.stmt) for a, _ in candidates)
         candidate_ids = {id(a) for a, _ in candidates}
         for owner in family:
@@ -302,6 +304,38 @@ class TensorAnalysis:
         if mover:
             evidence.moved_by_class = f"the class moves its tensors itself ({mover})"
         return evidence
+
+    def _in_computation(self, evidence: Evidence, node: ast.AST) -> bool:
+        """Is ``node`` in the module's computation: forward (its own or inherited) and the methods it
+        calls on self, in any class of the family? A sampler, a data-loading callback or a helper
+        called from outside meets values that .to() has no say over. True when forward is not found."""
+        if evidence.computation is None:
+            evidence.computation = self._computation_methods(evidence.family)
+        if not evidence.computation:
+            return True
+        return id(_enclosing_method(node, None)) in evidence.computation
+
+    def _computation_methods(self, family: list[ClassFacts]) -> set[int]:
+        """ids of the methods forward reaches through calls on self, resolved along each class's MRO
+        (the classes of the run); empty when no class of the family has a forward modfix can read."""
+        reached: set[int] = set()
+        for facts in family:
+            lineage = [facts] + [found[1] for q in self.context.hierarchy.ancestors_in_run(facts.qualname)
+                                 if (found := self.context.class_context(q)) is not None]
+            def resolve(name: str):
+                return next(((owner, owner.methods[name]) for owner in lineage if name in owner.methods), None)
+            pending = ["forward", "__call__"]
+            seen: set[str] = set()
+            while pending:
+                name = pending.pop()
+                found = resolve(name) if name not in seen else None
+                seen.add(name)
+                if found is None:
+                    continue
+                owner, method = found
+                reached.add(id(method))
+                pending.extend(owner.self_calls.get(name, ()))
+        return reached
 
     def _moving_method(self, facts: ClassFacts) -> str:
         """``Cls._apply()`` (or to/cuda/cpu) defined by the class or a base of the run, which then moves
@@ -339,7 +373,8 @@ class TensorAnalysis:
             evidence.kept_off = "a comment says it is kept off the module on purpose"
 
     def _runtime_write(self, evidence: Evidence, owner: ClassFacts, assignment: Assignment) -> None:
-        if assignment.kind != "assign" or assignment.value is None and not isinstance(assignment.stmt, ast.Assign):
+        if assignment.kind != "assign" or assignment.value is None:
+            # setattr(), a loop target, `with ... as self.t`: a value set outside __init__ modfix cannot see
             evidence.transient = evidence.transient or (
                 f"{assignment.method.name}() sets it outside __init__ (line {assignment.stmt.lineno})")
             return
@@ -361,7 +396,7 @@ class TensorAnalysis:
         access = self.uses.read(use.node, use.method, runtime, ndims.pop() if len(ndims) == 1 else None,
                                 use.method.name in _FORWARD_LIKE)
         line = getattr(access.node, "lineno", use.node.lineno)
-        where = f"{use.method.name}() (line {line})"
+        where = f"{_enclosing_method(access.node, use.method).name}() (line {line})"
         kind = access.kind
         if kind is AccessKind.HANDED:
             evidence.kept_off = evidence.kept_off or f"it is handed to {access.detail} (line {line})"
@@ -380,7 +415,7 @@ class TensorAnalysis:
             statement = _statement_of(node)
             if statement is not None:
                 evidence.compute_statements.add(id(statement))
-        if kind is AccessKind.COMPUTE:
+        if kind is AccessKind.COMPUTE and self._in_computation(evidence, access.node):
             evidence.meets = evidence.meets or f"{where} uses it with other values without moving it ({access.detail})"
             if (_WEIGHT_NAME.match(evidence.attr) and all(i.random and i.dtype != "int" for i in evidence.infos)
                     and not _says_not_learned(evidence.comments) and _directly_used(use.node, access.node)):
@@ -570,7 +605,7 @@ class TensorAnalysis:
             arguments = {k.arg: k.value for k in node.keywords}
             weight = node.args[1] if len(node.args) > 1 else arguments.get("weight")
             is_bias = weight is not None and not _contains(weight, used)
-            if is_bias and callee.startswith("torch.nn.functional.") and not _reads_self(weight):
+            if is_bias and callee.startswith("torch.nn.functional.") and not _reads_attribute(weight, used):
                 return ""
             return callee.replace("torch.nn.functional.", "F.")
         if isinstance(node.func, ast.Attribute) and node.func.attr in ("matmul", "mm"):
@@ -650,6 +685,32 @@ def _calls_submodule(context: FileContext, call: ast.Call, method: ast.FunctionD
     return False
 
 
+def _enclosing_method(node: ast.AST, default):
+    """The method a node is in (the outermost function: a read followed into a caller is in the caller)."""
+    method = default
+    while node is not None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            method = node
+        node = parent_of(node)
+    return method
+
+
+def _callers(context: FileContext, method: ast.FunctionDef) -> list[tuple[ast.Call, ast.FunctionDef, bool]]:
+    """The calls ``self.<method>(...)`` in the methods of the class that defines ``method``."""
+    owner = next((f for f in context.module_classes if f.methods.get(method.name) is method), None)
+    if owner is None:
+        return []
+    found = []
+    for caller in owner.methods.values():
+        if method.name not in owner.self_calls.get(caller.name, ()):
+            continue
+        for node in ast.walk(caller):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method.name
+                    and isinstance(node.func.value, ast.Name)):
+                found.append((node, caller, not owner.is_init_time(caller)))
+    return found
+
+
 def _directly_used(node: ast.AST, consumer: ast.AST) -> bool:
     """Does the value of ``node`` reach ``consumer`` as it is (``.data``, ``.t()``, ``.float()`` aside),
     not through a local or another function?"""
@@ -672,11 +733,11 @@ def _contains(tree: ast.AST, node: ast.AST) -> bool:
     return any(n is node for n in ast.walk(tree))
 
 
-def _reads_self(expr: ast.AST) -> bool:
-    """``self.w``, ``self.w.t()``: a value read from the module (the first parameter's attribute)."""
+def _reads_attribute(expr: ast.AST, like: ast.Attribute) -> bool:
+    """``self.w``, ``self.w.t()``: a value read from the same object as ``like`` (``self.b``) is."""
     while isinstance(expr, (ast.Attribute, ast.Call)):
         expr = expr.func if isinstance(expr, ast.Call) else expr.value
-    return isinstance(expr, ast.Name) and expr.id == "self"
+    return isinstance(expr, ast.Name) and isinstance(like.value, ast.Name) and expr.id == like.value.id
 
 
 def _stays(evidence: Evidence, decision: Decision) -> bool:
