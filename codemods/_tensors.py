@@ -54,6 +54,9 @@ class TensorInfo:
     requires_grad: bool = False
     source: str = ""  # the factory, for messages
     ndim: int | None = None  # the number of dimensions, when the code fixes it (0: a scalar tensor)
+    # torch.tensor(x) of a value the code does not describe (a constructor argument without a default):
+    # a hyperparameter more often than not, so possibly a 0-dim tensor
+    maybe_scalar: bool = False
 
 
 def _dtype_of(keyword_value: ast.expr) -> str:
@@ -92,7 +95,7 @@ class Tensors:
                 return None
             # `t[i]` drops a dimension; slices keep them; `t[None]`, tuples and index tensors: unknown
             single = is_scalar(expr.slice, function) and inner.ndim
-            return replace(inner, ndim=inner.ndim - 1 if single else (
+            return replace(inner, maybe_scalar=False, ndim=inner.ndim - 1 if single else (
                 inner.ndim if isinstance(expr.slice, ast.Slice) else None))
         if isinstance(expr, ast.BinOp):
             return self._arithmetic(expr, function, _depth)
@@ -172,8 +175,9 @@ class Tensors:
                     "int" if name in ("LongTensor", "IntTensor", "BoolTensor", "ByteTensor") else "float")
                 structured = isinstance(literal, (ast.List, ast.Tuple, ast.Constant))
                 ndim = _literal_ndim(literal, function) if name in ("tensor", "as_tensor") else None
+                maybe_scalar = ndim is None and name in ("tensor", "as_tensor") and _undescribed(literal, function)
                 return TensorInfo(dtype or guessed, structured=structured, requires_grad=requires_grad,
-                                  source=f"torch.{name}", ndim=ndim)
+                                  source=f"torch.{name}", ndim=ndim, maybe_scalar=maybe_scalar)
             if name == "scalar_tensor":
                 return TensorInfo(dtype or "float", structured=True, requires_grad=requires_grad,
                                   source=f"torch.{name}", ndim=0)
@@ -196,7 +200,7 @@ class Tensors:
                 return None
             method = call.func.attr
             if method not in NDIM_KEEPING_METHODS:
-                inner = replace(inner, ndim=None)
+                inner = replace(inner, ndim=None, maybe_scalar=False)
             if method in ("float", "double", "half", "bfloat16"):
                 return replace(inner, dtype="float")
             if method in ("long", "int", "bool", "short", "byte"):
@@ -256,8 +260,36 @@ def _size_ndim(sizes, function) -> int | None:
     return len(sizes)
 
 
+def _undescribed(value: ast.expr | None, function) -> bool:
+    """A parameter of the function with neither a default nor an annotation: its type is unknown."""
+    if not isinstance(value, ast.Name) or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    args = function.args
+    positional = args.posonlyargs + args.args
+    with_defaults = {a.arg for a in positional[len(positional) - len(args.defaults):]}
+    with_defaults |= {a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None}
+    return any(a.arg == value.id and a.annotation is None and a.arg not in with_defaults
+               for a in positional + args.kwonlyargs)
+
+
+def _parameter_default(name: ast.Name, function) -> ast.expr | None:
+    """``weights=(1.0, 2.0)``: the default a parameter of the function declares."""
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    args = function.args
+    positional = args.posonlyargs + args.args
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
+    defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
+    return defaults.get(name.id)
+
+
 def _literal_ndim(literal: ast.expr | None, function) -> int | None:
-    """The dimensions of ``torch.tensor(literal)``: nested list depth, or 0 for a number."""
+    """The dimensions of ``torch.tensor(literal)``: nested list depth, or 0 for a number; a parameter's
+    literal default tells the same (``weights=(1.0, 2.0)`` is 1-D)."""
+    if isinstance(literal, ast.Name):
+        default = _parameter_default(literal, function)
+        if isinstance(default, (ast.List, ast.Tuple)):
+            literal = default
     depth = 0
     while isinstance(literal, (ast.List, ast.Tuple)):
         if not literal.elts:
@@ -365,6 +397,7 @@ def _combine(infos: list[TensorInfo], dtype: str | None) -> TensorInfo:
         requires_grad=any(i.requires_grad for i in infos),
         source=" and ".join(sorted({i.source for i in infos if i.source})),
         ndim=_broadcast(infos),
+        maybe_scalar=all(i.maybe_scalar or i.ndim == 0 for i in infos) and any(i.maybe_scalar for i in infos),
     )
 
 

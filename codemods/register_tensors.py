@@ -439,6 +439,9 @@ class TensorAnalysis:
                 evidence.learned = evidence.learned or f"it is initialised for learning with {call}()"
         if all(i.ndim == 0 for i in infos):
             evidence.scalar = f"a 0-dim tensor ({evidence.source}), which works with tensors on any device"
+        elif all(i.ndim == 0 or i.maybe_scalar for i in infos):
+            evidence.scalar = (f"{evidence.source} of a constructor argument of unknown type: a number more often "
+                               "than not, and then a 0-dim tensor, which works with tensors on any device")
         if evidence.handled and evidence.meets and any(w.kind is AccessKind.REFRESH for w in evidence.runtime_writes):
             evidence.meets = ""  # moved onto itself before it is used
 

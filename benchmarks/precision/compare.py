@@ -2,8 +2,10 @@
 """Precision on code modfix was not developed on: re-run modfix and compare with the classified findings.
 
     python benchmarks/precision/compare.py [CORPUS_DIR] [--modfix CMD] [--markdown]
+    python benchmarks/precision/compare.py /tmp/modfix-holdout --classified benchmarks/precision/holdout.jsonl
 
-CORPUS_DIR is what ``../shared/precision_corpus.sh`` builds (default /tmp/modfix-precision). The
+CORPUS_DIR is what ``../shared/precision_corpus.sh`` builds (default /tmp/modfix-precision), or the 18
+further libraries ``holdout.sh`` beside this file fetches (classified in ``holdout.jsonl``). The
 script runs ``modfix check --no-cache --unsafe-fixes --output-format json`` over it and compares the
 findings with ``classified.jsonl`` beside this file: one line per finding ever read by a reviewer
 (path, line, code), with the verdict (``real`` bug, ``debatable``, or ``false`` positive), the idiom or
@@ -33,9 +35,9 @@ HERE = Path(__file__).resolve().parent
 CLASSIFIED = HERE / "classified.jsonl"
 
 
-def load_classified() -> dict[tuple[str, int, str], dict]:
+def load_classified(path: Path = CLASSIFIED) -> dict[tuple[str, int, str], dict]:
     rows = {}
-    with open(CLASSIFIED, encoding="utf-8") as handle:
+    with open(path, encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
                 row = json.loads(line)
@@ -44,7 +46,8 @@ def load_classified() -> dict[tuple[str, int, str], dict]:
 
 
 def run_modfix(command: str, corpus: str) -> list[dict]:
-    argv = shlex.split(command) + ["check", "--no-cache", "--unsafe-fixes", "--output-format", "json", "."]
+    argv = shlex.split(command) + ["check", "--no-cache", "--unsafe-fixes", "--output-format", "json",
+                                   "--exclude", ".downloads", "."]
     done = subprocess.run(argv, cwd=corpus, capture_output=True, text=True)
     if done.returncode not in (0, 1):
         sys.stderr.write(done.stderr)
@@ -82,10 +85,11 @@ def main() -> int:
     parser.add_argument("corpus", nargs="?", default=os.environ.get("MODFIX_PRECISION_DIR", "/tmp/modfix-precision"))
     parser.add_argument("--modfix", default=f"{shlex.quote(sys.executable)} -m codemods")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
+    parser.add_argument("--classified", type=Path, default=CLASSIFIED, help="the classified findings (JSON lines)")
     args = parser.parse_args()
     if not os.path.isdir(args.corpus):
         raise SystemExit(f"{args.corpus}: no such folder; run ../shared/precision_corpus.sh first")
-    classified = load_classified()
+    classified = load_classified(args.classified)
     findings = run_modfix(args.modfix, args.corpus)
     seen = set()
     unclassified, changed = [], []
