@@ -109,6 +109,9 @@ def run_modfix(args: list[str], cwd: Path, python: str = sys.executable, timeout
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     for name in ("NO_COLOR", "FORCE_COLOR"):
         env.pop(name, None)
+    # the result cache lives in the project root, which is the scratch tree here: it would count as a
+    # stray file, and a cached answer is not what this check is about
+    env["MODFIX_NO_CACHE"] = "1"
     started = time.perf_counter()
     proc = subprocess.run(modfix_command(python) + args, cwd=cwd, capture_output=True, timeout=timeout, env=env,
                           stdin=subprocess.DEVNULL)
