@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, set_parents
 from ._rule import Applicability, Edit, Finding
-from ._hierarchy import torch_class, torch_module_class
+from ._hierarchy import TORCH_CONTAINERS, torch_class, torch_module_class
 from ._inits import registration_survives
 from ._torch_facts import (
     MODULE_DICT_ATTRS, MODULE_LIST_ATTRS, PARAMETER_DICT_ATTRS, PARAMETER_LIST_ATTRS, STATELESS_NN_CLASSES,
@@ -31,8 +31,6 @@ ATTRS = {
     MODULE_LIST: MODULE_LIST_ATTRS, MODULE_DICT: MODULE_DICT_ATTRS,
     PARAMETER_LIST: PARAMETER_LIST_ATTRS, PARAMETER_DICT: PARAMETER_DICT_ATTRS,
 }
-_TORCH_CONTAINERS = frozenset(torch_class(f"torch.nn.{n}") for n in (
-    "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"))
 
 # builtins that only read a sequence: a ModuleList serves them exactly as a list does
 _READERS = frozenset({
@@ -444,9 +442,10 @@ class ContainerAnalysis:
             if not facts.is_init_time(candidate.assignment.method):
                 verdict = verdict.worse(UNSAFE, f"it is assigned in {candidate.assignment.method.name}(), not while the module is built")
             else:
-                problem = registration_survives(self.context, facts, candidate.assignment)
+                problem = registration_survives(self.context, facts, candidate.assignment,
+                                                registering=f"assigning an nn.{container}")
                 if problem:
-                    verdict = verdict.worse(DISPLAY, problem.replace("register_buffer/nn.Parameter", f"nn.{container}"))
+                    verdict = verdict.worse(DISPLAY, problem)
         if container in (MODULE_DICT, PARAMETER_DICT):
             for candidate in evidence.candidates:
                 verdict = verdict.worse(*self._key_problem(candidate.shape, candidate.assignment.method, container))
@@ -515,7 +514,7 @@ class ContainerAnalysis:
         """Also unpacked into nn.Sequential, wrapped later, or its items passed to add_module/setattr."""
         for use in uses:
             if use.kind in ("arg", "starred_arg") and use.call is not None:
-                if torch_class(self.context.names.qualname(use.call.func)) in _TORCH_CONTAINERS:
+                if torch_class(self.context.names.qualname(use.call.func)) in TORCH_CONTAINERS:
                     return True
         for owner in family:
             for registration in owner.registrations:
@@ -631,14 +630,14 @@ class ContainerAnalysis:
                 if isinstance(parent, ast.Starred):
                     parent = parent_of(parent)
                 if (isinstance(parent, ast.Call) and parent.func is not node
-                        and torch_class(self.context.names.qualname(parent.func)) in _TORCH_CONTAINERS):
+                        and torch_class(self.context.names.qualname(parent.func)) in TORCH_CONTAINERS):
                     return True
         return False
 
     def _wrapped_later(self, assignment: Assignment, attr: str) -> bool:
         """``self.X = nn.ModuleList(self.X)``: registered already."""
         value = assignment.value
-        return (isinstance(value, ast.Call) and torch_class(self.context.names.qualname(value.func)) in _TORCH_CONTAINERS
+        return (isinstance(value, ast.Call) and torch_class(self.context.names.qualname(value.func)) in TORCH_CONTAINERS
                 and any(isinstance(n, ast.Attribute) and n.attr == attr for n in ast.walk(value)))
 
     def _reassignment_verdict(self, assignment: Assignment, attr: str, container: str,

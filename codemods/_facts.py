@@ -197,6 +197,11 @@ class ClassFacts:
         return method.name in self.init_methods and self.methods.get(method.name) is method
 
 
+def self_name(method: ast.FunctionDef) -> str | None:
+    """The name of a method's first parameter (``self``, ``this``); None for static and class methods."""
+    return _self_name(method)
+
+
 def _self_name(method: ast.FunctionDef) -> str | None:
     for decorator in method.decorator_list:
         if isinstance(decorator, ast.Name) and decorator.id in ("staticmethod", "classmethod"):

@@ -40,6 +40,10 @@ def torch_class(qualname: str | None) -> str | None:
     return qualname if qualname in _TORCH_BASES else _TORCH_ALIASES.get(qualname)
 
 
+# torch.nn's containers, by the name torch defines them under
+TORCH_CONTAINERS = frozenset(_TORCH_ALIASES[f"torch.nn.{n}"] for n in (
+    "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"))
+
 _torch_modules: dict[str, bool] = {NN_MODULE: True}
 
 

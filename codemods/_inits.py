@@ -12,14 +12,11 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from ._facts import Assignment, ClassFacts, Kind, parent_of
-from ._hierarchy import NN_MODULE, torch_class, torch_module_class
+from ._facts import Assignment, ClassFacts, Kind, parent_of, self_name
+from ._hierarchy import NN_MODULE, TORCH_CONTAINERS, torch_class, torch_module_class
 from ._torch_facts import STATELESS_NN_CLASSES
 
 EXPLICIT, SUPER, SUPER_TWO, SUPER_ONE = "explicit", "super", "super-two", "super-one"
-_REGISTERING_CALLS = ("register_buffer", "register_parameter", "add_module", "register_module")
-_CONTAINERS = frozenset(torch_class(f"torch.nn.{n}") for n in (
-    "Sequential", "ModuleList", "ModuleDict", "ParameterList", "ParameterDict"))
 
 
 @dataclass
@@ -29,11 +26,6 @@ class InitCall:
     target: str | None  # the class named by X.__init__ / super(X, ...), resolved
     target_node: ast.expr | None
     statement: ast.stmt | None  # the statement, when the call is one on its own lines
-
-
-def self_name(method: ast.FunctionDef) -> str | None:
-    args = method.args.posonlyargs + method.args.args
-    return args[0].arg if args else None
 
 
 def nodes_outside_nested_scopes(function: ast.AST):
@@ -66,7 +58,7 @@ def _read_init_calls(context, facts: ClassFacts, method: ast.FunctionDef) -> lis
                 calls.append(InitCall(SUPER, node, None, None, statement))
             elif len(owner.args) == 2 and isinstance(owner.args[1], ast.Name) and owner.args[1].id == me:
                 calls.append(InitCall(SUPER_TWO, node, _resolve(context, facts, owner.args[0]), owner.args[0], statement))
-            elif len(owner.args) == 1:
+            elif len(owner.args) == 1 and not isinstance(owner.args[0], ast.Starred):
                 calls.append(InitCall(SUPER_ONE, node, _resolve(context, facts, owner.args[0]), owner.args[0], statement))
         elif node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == me:
             calls.append(InitCall(EXPLICIT, node, _resolve(context, facts, owner), owner, statement))
@@ -190,7 +182,7 @@ def _torch_effects(qualname: str, arguments: bool) -> InitEffects | None:
         return None
     short = name.rsplit(".", 1)[-1]
     stateless = short in STATELESS_NN_CLASSES and torch_class(f"torch.nn.{short}") == name
-    if stateless or (name in _CONTAINERS and not arguments):
+    if stateless or (name in TORCH_CONTAINERS and not arguments):
         return InitEffects(set(), set())
     return None
 
@@ -217,13 +209,14 @@ def _own_effects(context, facts: ClassFacts) -> InitEffects:
     return InitEffects(created, registered)
 
 
-def registration_survives(context, facts: ClassFacts, assignment: Assignment) -> str:
+def registration_survives(context, facts: ClassFacts, assignment: Assignment,
+                          registering: str = "register_buffer/nn.Parameter") -> str:
     """Why a registration fix at ``assignment`` (register_buffer, nn.Parameter, a container) would not
     hold, or "": nn.Module.__init__ must have run before it, and nothing after it may run it again."""
     init = facts.methods.get("__init__")
     if init is None:
         return ""
-    position = _position_in(init, assignment)
+    position = position_in_init(facts, assignment)
     if position is None:
         return ""
     calls = _base_init_calls(init)
@@ -232,14 +225,38 @@ def registration_survives(context, facts: ClassFacts, assignment: Assignment) ->
     before = [c for c in calls if (c.lineno, c.col_offset) < position]
     after = [c for c in calls if (c.lineno, c.col_offset) > position]
     if not before:
-        return "it is assigned before the base __init__ runs, where register_buffer/nn.Parameter would raise"
+        return f"it is assigned before the base __init__ runs, where {registering} would raise"
     if not any(_reaches_module_init(context, facts, call) for call in before):
-        return ("the base __init__ it runs first never reaches nn.Module.__init__, so register_buffer/nn.Parameter "
-                "would raise")
+        return f"the base __init__ it runs first never reaches nn.Module.__init__, so {registering} would raise"
     for call in after:
         if _can_reinitialise(context, facts, call):
             return (f"line {call.lineno} calls `{ast.unparse(call.func)}`, which can run nn.Module.__init__ again "
                     "and drop what was registered before it")
+    return _wiped_by_subclass(context, facts)
+
+
+def _wiped_by_subclass(context, facts: ClassFacts) -> str:
+    """A subclass of the run that runs this class's __init__ and then another base init that can run
+    nn.Module.__init__ again (``Masked.__init__(self); Projected.__init__(self)``) drops what this
+    class registers."""
+    hierarchy = context.hierarchy
+    for descendant in hierarchy.descendants_in_run(facts.qualname):
+        if len(hierarchy.bases(descendant)) < 2:
+            continue  # known from the class statement, without parsing the subclass's file
+        found = context.class_context(descendant)
+        mro = hierarchy.mro(descendant)
+        if found is None or mro is None:
+            continue
+        chains = InitChains(found[0])
+        calls = [c for c in init_calls(found[0], found[1]) if c.kind == EXPLICIT and c.target in mro]
+        for index, call in enumerate(calls):
+            if facts.qualname not in (chains.runs_from(mro, call.target) or ()):
+                continue
+            for later in calls[index + 1:]:
+                runs = chains.runs_from(mro, later.target)
+                if runs is None or NN_MODULE in runs:
+                    return (f"subclass {found[1].node.name} runs {ast.unparse(later.target_node)}.__init__ after it, "
+                            "which can run nn.Module.__init__ again and drop what was registered")
     return ""
 
 
@@ -296,36 +313,44 @@ def _can_reinitialise(context, facts: ClassFacts, call: ast.Call) -> bool:
 
 
 def _base_init_calls(init: ast.FunctionDef) -> list[ast.Call]:
-    """``super().__init__(...)``, ``super(C, self).__init__(...)``, ``Base.__init__(self, ...)`` in __init__."""
-    args = init.args.posonlyargs + init.args.args
-    self_name = args[0].arg if args else ""
+    """``super().__init__(...)``, ``super(C, self).__init__(...)``, ``Base.__init__(self, ...)`` in __init__,
+    in source order (for classes read as they are, without their facts: mixins that are no Modules)."""
+    me = self_name(init)
     found = []
-    stack = list(ast.iter_child_nodes(init))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
+    for node in nodes_outside_nested_scopes(init):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "__init__"):
             continue
         owner = node.func.value
-        if isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super":
-            found.append(node)
-        elif node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == self_name:
+        if (isinstance(owner, ast.Call) and isinstance(owner.func, ast.Name) and owner.func.id == "super") or (
+                node.args and isinstance(node.args[0], ast.Name) and node.args[0].id == me):
             found.append(node)
     return sorted(found, key=lambda c: (c.lineno, c.col_offset))
 
 
-def _position_in(init: ast.FunctionDef, assignment: Assignment) -> tuple[int, int] | None:
-    """Where in __init__ the assignment runs: its own position, or that of the call of the helper
-    method it is in (``self._build()``)."""
+def position_in_init(facts: ClassFacts, assignment: Assignment) -> tuple[int, int] | None:
+    """Where in __init__ the assignment runs: its own position, or that of the first call in __init__
+    (in source order) that leads to the helper method it is in, directly or through other helpers
+    (``self._setup()`` calling ``self._make_mask()``); None when __init__ does not reach it."""
+    init = facts.methods.get("__init__")
+    if init is None:
+        return None
     if assignment.method is init:
         return assignment.stmt.lineno, assignment.stmt.col_offset
-    name = assignment.method.name
-    for node in ast.walk(init):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == name
-                and isinstance(node.func.value, ast.Name)):
-            return node.lineno, node.col_offset
+    target = assignment.method.name
+    me = self_name(init)
+    calls = sorted((n for n in nodes_outside_nested_scopes(init)
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    and isinstance(n.func.value, ast.Name) and n.func.value.id == me and n.func.attr in facts.methods),
+                   key=lambda n: (n.lineno, n.col_offset))
+    for call in calls:
+        reached, pending = set(), [call.func.attr]
+        while pending:
+            name = pending.pop()
+            if name == target:
+                return call.lineno, call.col_offset
+            if name not in reached:
+                reached.add(name)
+                pending.extend(n for n in facts.self_calls.get(name, ()) if n in facts.methods)
     return None
 
 

@@ -15,7 +15,7 @@ import dataclasses
 import enum
 from dataclasses import dataclass
 
-from ._facts import Names, parent_of
+from ._facts import Names, parent_of, self_name
 from ._tensors import NDIM_KEEPING_METHODS, is_scalar
 from ._torch_tables import TENSOR_METHODS
 
@@ -43,6 +43,8 @@ class Access:
     node: ast.AST
     detail: str = ""
     shape_may_change: bool = False  # an update by concatenation, slicing, or a call
+    reshaped: bool = False  # the value's dimensions changed on the way (a scalar unsqueezed is no scalar)
+    partners: frozenset[str] = frozenset()  # other plain attributes of the module it meets on the way
     # every computation the value reaches through locals (the strongest access is only one of them)
     computations: tuple[ast.AST, ...] = ()
 
@@ -60,16 +62,29 @@ DERIVING_METHODS = frozenset({
     "reciprocal", "sign", "floor", "ceil", "round", "logical_not", "nonzero", "unique", "sort", "argsort",
     "any", "all", "square", "relu", "pow", "clamp", "clip",
 })
+# torch functions whose result may have other dimensions than their tensor argument (the elementwise
+# rest keep them)
+DIMENSION_CHANGING = frozenset({
+    "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "reshape",
+    "unsqueeze", "squeeze", "flatten", "unflatten", "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax",
+    "argmin", "outer", "matmul", "mm", "bmm", "einsum", "atleast_1d", "atleast_2d", "atleast_3d", "diag", "tensordot",
+    "kron", "broadcast_to", "meshgrid", "cartesian_prod", "nonzero", "masked_select", "unique", "tile",
+    "repeat_interleave", "std", "var", "norm", "logsumexp", "median", "mode", "count_nonzero", "all", "any",
+})
+# in-place methods that change the shape, not the values, and those that overwrite every value
+RESHAPING_IN_PLACE = frozenset({"unsqueeze_", "squeeze_", "transpose_", "t_", "resize_", "resize_as_", "as_strided_",
+                                "swapdims_", "swapaxes_"})
+OVERWRITING_IN_PLACE = frozenset({"copy_", "fill_", "zero_", "set_"})
 # methods that read what the tensor is, not its values in a computation
 METADATA_METHODS = frozenset({
     "size", "dim", "ndimension", "numel", "nelement", "element_size", "item", "tolist", "numpy", "get_device",
     "is_contiguous", "data_ptr", "stride", "storage_offset", "is_floating_point", "is_complex", "__len__", "cpu",
 })
 METADATA_ATTRIBUTES = frozenset({"shape", "dtype", "device", "ndim", "is_cuda", "is_sparse", "layout", "requires_grad",
-                                 "grad_fn", "is_leaf", "names", "itemsize", "nbytes"})
+                                 "grad_fn", "is_leaf", "itemsize", "nbytes"})
 VALUE_ATTRIBUTES = frozenset({"data", "T", "mT", "H", "mH", "real", "imag"})
 # methods that move a tensor to another tensor's device (``.type_as(x)``) or to a device
-MOVE_METHODS = frozenset({"to", "cuda", "type_as", "to_device"})
+MOVE_METHODS = frozenset({"to", "cuda", "type_as"})
 CAST_METHODS = frozenset({"float", "double", "half", "bfloat16", "long", "int", "bool", "short", "byte", "char"})
 # keyword arguments of torch functions that take tensors (positional arguments always may)
 _TENSOR_KEYWORDS = frozenset({"input", "other", "weight", "bias", "mask", "index", "src", "tensor", "tensors",
@@ -80,7 +95,8 @@ _DTYPE_NAMES = frozenset({
     "float", "float32", "float64", "double", "half", "float16", "bfloat16", "long", "int", "int64", "int32", "int16",
     "int8", "uint8", "short", "bool", "complex64", "complex128", "cfloat", "cdouble", "float8_e4m3fn", "float8_e5m2",
 })
-_FORWARD_LIKE = frozenset({"forward", "__call__"})
+FORWARD_LIKE = frozenset({"forward", "__call__"})
+OUTPUT = "the output"  # the detail of a value returned by forward
 # factories that make a tensor from sizes or Python values (not from other tensors): on the default
 # device unless given one
 _FRESH_FACTORIES = frozenset({"zeros", "ones", "full", "empty", "rand", "randn", "randint", "randperm", "arange",
@@ -107,30 +123,36 @@ def is_self_attribute(node: ast.AST, attr: str, self_name: str) -> bool:
 class UseClassifier:
     """Classifies reads and writes of tensor attributes inside one file (names resolved by its imports)."""
 
-    def __init__(self, names: Names, is_module_call, local_bindings, callers=lambda method: ()):
+    def __init__(self, names: Names, is_module_call, local_bindings, callers=lambda method: (),
+                 plain_attribute=lambda expr, method: False):
         self.names = names
         self._is_module_call = is_module_call  # (call, method) -> does it call a submodule?
+        # (expr, method) -> is it another plain attribute of the module (no submodule, no Parameter)?
+        self._plain_attribute = plain_attribute
         self._local_bindings = local_bindings
         self._callers = callers  # method -> [(the call `self.method(...)`, the method it is in, runtime)]
 
     # -- reads
 
-    def read(self, node: ast.Attribute, method: ast.FunctionDef, runtime: bool, ndim: int | None,
-             forward_like: bool, _depth: int = 0) -> Access:
+    def read(self, node: ast.AST, method: ast.FunctionDef, runtime: bool, ndim: int | None,
+             forward_like: bool, _depth: int = 0, attr: str | None = None) -> Access:
         """What the code does with the value ``node`` (``self.X`` or something that carries its value):
         each step up the tree either decides or hands on the node that now carries the value."""
-        walk = _Walk(method, runtime, ndim, forward_like, _depth)
+        if attr is None and isinstance(node, ast.Attribute):
+            attr = node.attr
+        walk = _Walk(method, runtime, ndim, forward_like, _depth, attr=attr, self_name=(self_name(method) or "self"))
         while True:
             parent = parent_of(node)
             step = self._STEPS.get(type(parent), UseClassifier._other)(self, node, parent, walk)
             if isinstance(step, Access):
-                if step.kind is AccessKind.UPDATE and not walk.same_object:
+                if step.kind in _WRITES and not walk.same_object:
                     return Access(AccessKind.UNKNOWN, step.node)  # written into a copy, not the attribute
-                return step
+                return dataclasses.replace(step, reshaped=walk.reshaped,
+                                           partners=step.partners | frozenset(walk.partners))
             node = step
 
     def _through_attribute(self, node, parent: ast.Attribute, walk: "_Walk"):
-        decided = self._attribute(parent, walk.runtime)
+        decided = self._attribute(parent, walk)
         if decided is not None:
             return decided
         grand = parent_of(parent)
@@ -138,6 +160,7 @@ class UseClassifier:
             walk.same_object = False  # .float(), .view(...): another tensor from now on
             if parent.attr not in NDIM_KEEPING_METHODS:
                 walk.ndim = None
+                walk.reshaped = True
             return grand
         return parent  # .data, .T
 
@@ -145,6 +168,12 @@ class UseClassifier:
         if parent.value is not node:
             return Access(AccessKind.INDEX, parent)
         if not isinstance(parent.ctx, ast.Load):
+            statement = parent_of(parent)
+            whole = isinstance(parent.slice, ast.Slice) and not (parent.slice.lower or parent.slice.upper) or (
+                isinstance(parent.slice, ast.Constant) and parent.slice.value is Ellipsis)
+            value = getattr(statement, "value", None)
+            if whole and value is not None and not self._reads_state(value, walk):
+                return Access(AccessKind.REPLACE, parent, "overwritten in place with a new value")
             return Access(AccessKind.UPDATE, parent, "an item assignment")
         if is_scalar(parent.slice, walk.method):  # `t[0]`, `t[epoch]` with `epoch: int`
             if walk.ndim == 1:
@@ -152,8 +181,10 @@ class UseClassifier:
             if walk.ndim is None:
                 return Access(AccessKind.UNKNOWN, parent)  # one element or one row: modfix cannot tell
             walk.ndim -= 1
+            walk.reshaped = True
         else:
             walk.ndim = None
+            walk.reshaped = True
         return parent
 
     def _through_keyword(self, node, parent: ast.keyword, walk: "_Walk"):
@@ -188,7 +219,9 @@ class UseClassifier:
 
     def _through_binop(self, node, parent: ast.BinOp, walk: "_Walk"):
         other = parent.right if parent.left is node else parent.left
-        if _is_number(other) or self._fresh(other):
+        if self._plain_attribute(other, walk.method):
+            walk.partners.add(other.attr)  # they meet here, wherever the result goes
+        if _is_number(other) or self._fresh(other) or self._plain_attribute(other, walk.method):
             walk.same_object = False
             return parent
         return Access(AccessKind.COMPUTE, parent, f"`{_OPERATORS.get(type(parent.op).__name__, 'an operator')}`")
@@ -214,15 +247,13 @@ class UseClassifier:
 
     def _through_return(self, node, parent, walk: "_Walk"):
         if walk.runtime and walk.forward_like:
-            return Access(AccessKind.COMPUTE, parent, "the output")
+            return Access(AccessKind.COMPUTE, parent, OUTPUT)
         if isinstance(parent, ast.Return) and walk.depth < 3:
             # a helper of the class returns it: what its callers in the class do with the result decides
-            found = [self.read(call, caller, runtime, None, caller.name in _FORWARD_LIKE, walk.depth + 1)
+            found = [self.read(call, caller, runtime, None, caller.name in FORWARD_LIKE, walk.depth + 1)
                      for call, caller, runtime in self._callers(walk.method)]
             if found:
-                computations = tuple(n for a in found for n in ((a.node,) if a.kind is AccessKind.COMPUTE else ())
-                                     + a.computations)
-                return dataclasses.replace(strongest(found), computations=computations)
+                return strongest(found)
         return Access(AccessKind.UNKNOWN, parent)
 
     def _through_assignment(self, node, parent, walk: "_Walk"):
@@ -249,16 +280,18 @@ class UseClassifier:
         ast.AugAssign: _through_assignment, ast.FormattedValue: _through_format,
     }
 
-    def _attribute(self, parent: ast.Attribute, runtime: bool) -> Access | None:
+    def _attribute(self, parent: ast.Attribute, walk: "_Walk") -> Access | None:
         """``<value>.name`` or ``<value>.name(...)``; None when the result still carries the value."""
         grand = parent_of(parent)
         name = parent.attr
         if isinstance(grand, ast.Call) and grand.func is parent:
-            return self._method(name, grand, runtime)
+            return self._method(name, grand, walk)
         if not isinstance(parent.ctx, ast.Load):
             if name == "requires_grad":
                 return Access(AccessKind.LEARN, parent, ".requires_grad = ...") if _assigns_true(parent) else Access(
                     AccessKind.METADATA, parent)
+            if name == "data" and isinstance(grand, ast.Assign) and walk.attr:
+                return self.write(walk.attr, grand.value, grand, walk.method)  # `self.t.data = ...`: as `self.t = ...`
             return Access(AccessKind.UPDATE, parent, f"an assignment to .{name}")
         if name in METADATA_ATTRIBUTES:
             return Access(AccessKind.METADATA, parent)
@@ -266,7 +299,7 @@ class UseClassifier:
             return None
         return Access(AccessKind.UNKNOWN, parent)
 
-    def _method(self, name: str, call: ast.Call, runtime: bool) -> Access | None:
+    def _method(self, name: str, call: ast.Call, walk: "_Walk") -> Access | None:
         """``<value>.name(...)``; None when the result still carries the value."""
         if name == "requires_grad_":
             flag = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "requires_grad"), None)
@@ -275,13 +308,17 @@ class UseClassifier:
             return Access(AccessKind.METADATA, call)
         if name in MOVE_METHODS:
             arguments = list(call.args) + [k.value for k in call.keywords if k.arg in (None, "device", "other")]
-            if name in ("cuda", "type_as", "to_device") or any(not is_dtype(a, self.names) for a in arguments):
+            if name in ("cuda", "type_as") or any(not is_dtype(a, self.names) for a in arguments):
                 return Access(AccessKind.MOVED, call, f".{name}()")
             return None  # .to(torch.float32): a cast, the value goes on
         if name in METADATA_METHODS:
             return Access(AccessKind.METADATA, call)
+        if name in RESHAPING_IN_PLACE:
+            return Access(AccessKind.CAST, call, f".{name}()", shape_may_change=True)  # a reshape is not an update
+        if name in OVERWRITING_IN_PLACE and not any(self._reads_state(a, walk) for a in call.args):
+            return Access(AccessKind.REPLACE, call, f"overwritten in place (.{name}()) with a new value")
         if name.endswith("_") and not name.startswith("_"):
-            return Access(AccessKind.UPDATE, call, f".{name}()", shape_may_change=name == "resize_")
+            return Access(AccessKind.UPDATE, call, f".{name}()")
         if name in DERIVING_METHODS:
             return None
         if name in TENSOR_METHODS:
@@ -313,9 +350,13 @@ class UseClassifier:
                     return Access(AccessKind.MOVED, call, f"torch.{short}(..., device=...)")
                 if not short.endswith("_like"):
                     return Access(AccessKind.UNKNOWN, call)
-            elif self._meets_others(node, call):
+            elif self._meets_others(node, call, method):
                 return Access(AccessKind.COMPUTE, call, self._call_text(call))
-            walk.same_object, walk.ndim = False, None
+            walk.partners.update(a.attr for a in call.args if a is not node and self._plain_attribute(a, method))
+            walk.same_object = False
+            if short in DIMENSION_CHANGING:
+                walk.ndim = None  # torch.tan(t) keeps the dimensions, torch.cat([...]) does not
+                walk.reshaped = True
             return call  # torch.sin(self.t), torch.zeros_like(self.t): a tensor on the same device
         if isinstance(call.func, ast.Attribute):
             if call.func.attr == "new_tensor":
@@ -337,7 +378,7 @@ class UseClassifier:
             return Access(AccessKind.UNKNOWN, statement)
         target = targets[0]
         if isinstance(target, ast.Attribute):
-            if isinstance(target.value, ast.Name) and target.value.id == _self_name(method):
+            if isinstance(target.value, ast.Name) and target.value.id == (self_name(method) or "self"):
                 return Access(AccessKind.UNKNOWN, statement)  # kept under another name: followed no further
             return Access(AccessKind.HANDED, statement, f"`{ast.unparse(target)}`")
         if not isinstance(target, ast.Name):
@@ -353,28 +394,27 @@ class UseClassifier:
         for other in ast.walk(method):
             if (isinstance(other, ast.Name) and other.id == target.id and isinstance(other.ctx, ast.Load)
                     and (other.lineno, other.col_offset) > (statement.lineno, statement.col_offset)):
-                access = self.read(other, method, walk.runtime, walk.ndim, walk.forward_like, walk.depth + 1)
-                if access.kind is AccessKind.UPDATE and not walk.same_object:
+                access = self.read(other, method, walk.runtime, walk.ndim, walk.forward_like, walk.depth + 1,
+                                   attr=walk.attr)
+                if access.kind in _WRITES and not walk.same_object:
                     access = Access(AccessKind.UNKNOWN, access.node)
                 found.append(access)
         if len(self._local_bindings(method).get(target.id, [])) != 1:
             found.append(Access(AccessKind.UNKNOWN, statement))
         if not found:
             return Access(AccessKind.METADATA, statement)
-        computations = tuple(n for a in found for n in ((a.node,) if a.kind is AccessKind.COMPUTE else ())
-                             + a.computations)
-        return dataclasses.replace(strongest(found), computations=computations)
+        return strongest(found)
 
     # -- writes outside __init__
 
     def write(self, attr: str, value: ast.expr | None, statement: ast.stmt, method: ast.FunctionDef) -> Access:
         """``self.X = value`` outside construction: an update, a refresh, or a new value."""
-        self_name = _self_name(method)
-        if value is None:
-            return Access(AccessKind.REPLACE, statement)
-        if not any(is_self_attribute(n, attr, self_name) for n in value_nodes(value, self.names)):
+        me = self_name(method) or "self"
+        if value is None or is_scalar(value, method):
+            return Access(AccessKind.REPLACE, statement, "a new value")  # None, or a Python number
+        if not any(is_self_attribute(n, attr, me) for n in value_nodes(value, self.names)):
             return Access(AccessKind.REPLACE, statement, "a new value")
-        kind = self._refresh_kind(value, attr, self_name)
+        kind = self._refresh_kind(value, attr, me)
         if kind is not None:
             return Access(kind, statement, "moved onto itself" if kind is AccessKind.REFRESH else "cast onto itself")
         # arithmetic and torch's elementwise functions keep the shape; concatenation, slicing and
@@ -422,10 +462,24 @@ class UseClassifier:
 
     # -- helpers
 
-    def _meets_others(self, node: ast.AST, call: ast.Call) -> bool:
+    def _reads_state(self, value: ast.AST, walk: "_Walk") -> bool:
+        """Does an in-place overwrite's new value come from the module's state (``self.avg / n``, an
+        EMA's result) rather than from the call's inputs alone (a cache of the last batch)? Reads of
+        shapes and calls of submodules aside."""
+        for node in value_nodes(value, self.names):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id == walk.self_name
+                    and not (isinstance(parent_of(node), ast.Call) and parent_of(node).func is node)):
+                return True
+        return False
+
+    def _meets_others(self, node: ast.AST, call: ast.Call, method) -> bool:
+        """Does the call combine the value with the module's inputs or parameters? Numbers, tensors made
+        on the spot and other plain attributes of the module are where this one is."""
         others = [a for a in call.args if a is not node]
         others += [k.value for k in call.keywords if k.arg in _TENSOR_KEYWORDS and k.value is not node]
-        return any(not _is_number(a) and not isinstance(a, ast.Constant) and not self._fresh(a) for a in others)
+        return any(not _is_number(a) and not isinstance(a, ast.Constant) and not self._fresh(a)
+                   and not self._plain_attribute(a, method) for a in others)
 
     def _fresh(self, expr: ast.AST) -> bool:
         """``torch.ones(shape)``: a tensor made on the spot without a device, on the default device just
@@ -468,6 +522,10 @@ class _Walk:
     forward_like: bool
     depth: int
     same_object: bool = True  # the value is still the attribute's own tensor (an in-place write updates it)
+    attr: str | None = None  # the attribute followed, when the walk started at `self.<attr>`
+    self_name: str = "self"
+    reshaped: bool = False
+    partners: set[str] = dataclasses.field(default_factory=set)
 
 
 def _unpacked_into(node: ast.AST, parent: ast.AST) -> ast.Name | None:
@@ -483,13 +541,19 @@ def _unpacked_into(node: ast.AST, parent: ast.AST) -> ast.Name | None:
     return target if isinstance(target, ast.Name) else None
 
 
+_WRITES = frozenset({AccessKind.UPDATE, AccessKind.REPLACE, AccessKind.CAST})
 _STRENGTH = (AccessKind.HANDED, AccessKind.LEARN, AccessKind.UPDATE, AccessKind.COMPUTE, AccessKind.UNKNOWN,
              AccessKind.INDEX, AccessKind.MOVED, AccessKind.SCALAR, AccessKind.METADATA)
 
 
 def strongest(accesses: list[Access]) -> Access:
-    """The access that says most about the value: handed off or learned, then computed with, ..."""
-    return min(accesses, key=lambda a: _STRENGTH.index(a.kind) if a.kind in _STRENGTH else len(_STRENGTH))
+    """The access that says most about the value (handed off or learned, then computed with, ...),
+    carrying every computation any of them reaches."""
+    computations = tuple(n for a in accesses for n in ((a.node,) if a.kind is AccessKind.COMPUTE else ())
+                         + a.computations)
+    best = min(accesses, key=lambda a: _STRENGTH.index(a.kind) if a.kind in _STRENGTH else len(_STRENGTH))
+    return dataclasses.replace(best, computations=computations,
+                               partners=frozenset().union(*(a.partners for a in accesses)))
 
 
 def value_nodes(value: ast.expr, names: Names) -> list[ast.AST]:
@@ -529,9 +593,5 @@ def _assigns_true(target: ast.Attribute) -> bool:
     return (isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant)
             and statement.value.value is True)
 
-
-def _self_name(method: ast.FunctionDef) -> str:
-    args = method.args.posonlyargs + method.args.args
-    return args[0].arg if args else ""
 
 

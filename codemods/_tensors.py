@@ -57,6 +57,7 @@ class TensorInfo:
     # torch.tensor(x) of a value the code does not describe (a constructor argument without a default):
     # a hyperparameter more often than not, so possibly a 0-dim tensor
     maybe_scalar: bool = False
+    unit: bool = False  # one element whatever its dimensions (torch.zeros(1), torch.tensor([0.5])): it broadcasts
 
 
 def _dtype_of(keyword_value: ast.expr) -> str:
@@ -163,12 +164,13 @@ class Tensors:
                 if name == "full" and fill is not None and _number_kind(fill) == "int":
                     guessed = "int"  # torch.full((n,), 3) is int64
                 ndim = _size_ndim(call.args[:1] if name == "full" else call.args, function)
+                unit = _unit_sizes(call.args[:1] if name == "full" else call.args)
                 if name.endswith("_like") and call.args:
                     inner = self.info(call.args[0], function, depth + 1)
                     guessed = inner.dtype if inner else "unknown"
                     ndim = inner.ndim if inner else None
                 return TensorInfo(dtype or guessed, plain=True, requires_grad=requires_grad, source=f"torch.{name}",
-                                  ndim=ndim)
+                                  ndim=ndim, unit=unit and not name.endswith("_like"))
             if name in LITERAL_FACTORIES:
                 literal = call.args[0] if call.args else None
                 guessed = _literal_dtype(literal) if name in ("tensor", "as_tensor") else (
@@ -177,7 +179,8 @@ class Tensors:
                 ndim = _literal_ndim(literal, function) if name in ("tensor", "as_tensor") else None
                 maybe_scalar = ndim is None and name in ("tensor", "as_tensor") and _undescribed(literal, function)
                 return TensorInfo(dtype or guessed, structured=structured, requires_grad=requires_grad,
-                                  source=f"torch.{name}", ndim=ndim, maybe_scalar=maybe_scalar)
+                                  source=f"torch.{name}", ndim=ndim, maybe_scalar=maybe_scalar,
+                                  unit=_one_element(literal))
             if name == "scalar_tensor":
                 return TensorInfo(dtype or "float", structured=True, requires_grad=requires_grad,
                                   source=f"torch.{name}", ndim=0)
@@ -260,27 +263,45 @@ def _size_ndim(sizes, function) -> int | None:
     return len(sizes)
 
 
-def _undescribed(value: ast.expr | None, function) -> bool:
-    """A parameter of the function with neither a default nor an annotation: its type is unknown."""
-    if not isinstance(value, ast.Name) or not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
-    args = function.args
-    positional = args.posonlyargs + args.args
-    with_defaults = {a.arg for a in positional[len(positional) - len(args.defaults):]}
-    with_defaults |= {a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None}
-    return any(a.arg == value.id and a.annotation is None and a.arg not in with_defaults
-               for a in positional + args.kwonlyargs)
+def _unit_sizes(sizes) -> bool:
+    """``torch.zeros(1)``, ``torch.ones(1, 1)``, ``torch.zeros((1,))``: every size is the constant 1."""
+    sizes = list(sizes)
+    if len(sizes) == 1 and isinstance(sizes[0], (ast.Tuple, ast.List)):
+        sizes = sizes[0].elts
+    return bool(sizes) and all(isinstance(s, ast.Constant) and s.value == 1 for s in sizes)
 
 
-def _parameter_default(name: ast.Name, function) -> ast.expr | None:
-    """``weights=(1.0, 2.0)``: the default a parameter of the function declares."""
+def _one_element(literal: ast.expr | None) -> bool:
+    """``[0.5]``, ``[[1.0]]``: a literal that holds one element."""
+    while isinstance(literal, (ast.List, ast.Tuple)):
+        if len(literal.elts) != 1:
+            return False
+        literal = literal.elts[0]
+    return isinstance(literal, (ast.List, ast.Tuple)) or literal is not None and not isinstance(literal, ast.Name)
+
+
+def _parameter(name: str, function) -> tuple[ast.arg, ast.expr | None] | None:
+    """The parameter of the function with that name, and its default (None without one)."""
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     args = function.args
     positional = args.posonlyargs + args.args
     defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
     defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
-    return defaults.get(name.id)
+    found = next((a for a in positional + args.kwonlyargs if a.arg == name), None)
+    return (found, defaults.get(name)) if found is not None else None
+
+
+def _undescribed(value: ast.expr | None, function) -> bool:
+    """A parameter of the function with neither a default nor an annotation: its type is unknown."""
+    parameter = _parameter(value.id, function) if isinstance(value, ast.Name) else None
+    return parameter is not None and parameter[0].annotation is None and parameter[1] is None
+
+
+def _parameter_default(name: ast.Name, function) -> ast.expr | None:
+    """``weights=(1.0, 2.0)``: the default a parameter of the function declares."""
+    parameter = _parameter(name.id, function)
+    return parameter[1] if parameter else None
 
 
 def _literal_ndim(literal: ast.expr | None, function) -> int | None:
@@ -325,19 +346,13 @@ def is_scalar(node: ast.expr | None, function) -> bool:
         bound = _local_number(node.id, function)
         if bound is not None:
             return bound
-        args = function.args
-        positional = args.posonlyargs + args.args
-        defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults):]], args.defaults))
-        defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None})
-        for arg in positional + args.kwonlyargs:
-            if arg.arg != node.id:
-                continue
+        parameter = _parameter(node.id, function)
+        if parameter is not None:
+            arg, default = parameter
             if _numeric_annotation(arg.annotation):
                 return True
-            annotation = arg.annotation
-            default = defaults.get(arg.arg)
             return (isinstance(default, ast.Constant) and isinstance(default.value, (int, float, bool))
-                    and annotation is None)
+                    and arg.annotation is None)
     return False
 
 
@@ -360,6 +375,11 @@ def _local_number(name: str, function: ast.FunctionDef) -> bool | None:
                 and value.args:
             return True
         return is_scalar(value, None)
+    if isinstance(binding, ast.Assign) and len(binding.targets) == 1 and isinstance(binding.targets[0], ast.Tuple):
+        value = binding.value  # `b, c, h, w = x.shape`: every element of a shape is a number
+        return (isinstance(value, ast.Attribute) and value.attr == "shape") or (
+            isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "size"
+            and not value.args)
     return False
 
 
@@ -398,6 +418,7 @@ def _combine(infos: list[TensorInfo], dtype: str | None) -> TensorInfo:
         source=" and ".join(sorted({i.source for i in infos if i.source})),
         ndim=_broadcast(infos),
         maybe_scalar=all(i.maybe_scalar or i.ndim == 0 for i in infos) and any(i.maybe_scalar for i in infos),
+        unit=all(i.unit or i.ndim == 0 for i in infos) and any(i.unit for i in infos),
     )
 
 

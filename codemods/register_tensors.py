@@ -77,16 +77,16 @@ from dataclasses import dataclass, field
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, parent_of
 from ._hierarchy import NN_MODULE
-from ._inits import registration_survives
+from ._facts import self_name
+from ._inits import position_in_init, registration_survives
 from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
-from ._tensor_uses import Access, AccessKind, UseClassifier
-from ._tensors import Tensors, TensorInfo
+from ._tensor_uses import FORWARD_LIKE, OUTPUT, Access, AccessKind, UseClassifier
+from ._tensors import Tensors, TensorInfo, is_scalar
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
 PARAMETER, BUFFER, PERSISTENT_BUFFER = "parameter", "buffer", "persistent buffer"
 
 _MOVING_METHODS = ("_apply", "to", "cuda", "cpu")
-_FORWARD_LIKE = frozenset({"forward", "__call__"})
 _CONVERSIONS = frozenset({"to", "cuda", "cpu", "double", "float", "half", "bfloat16", "type"})
 _CONSTANT_NAME = re.compile(r"^_*(mask|.*_mask|positions?|.*_positions?|.*_ids|ids|index|.*_index|indices|.*_indices"
                             r"|freqs?|.*_freqs?|inv_freq|.*_inv_freq|causal.*|tril.*|eye)$")
@@ -147,6 +147,9 @@ class Evidence:
     runtime_writes: list[Access] = field(default_factory=list)
     init_writes_in_place: list[Access] = field(default_factory=list)
     comments: str = ""
+    scalar_reshaped: bool = False  # a 0-dim tensor made into more dimensions before it meets other values
+    foreign_partners: set[str] = field(default_factory=set)  # tensors of another file it is used with
+    partners: set[str] = field(default_factory=set)  # other plain attributes its value meets at run time
     family: list[ClassFacts] = field(default_factory=list)
     computation: set[int] | None = None  # ids of the methods forward runs (computed on first need)
 
@@ -188,18 +191,15 @@ class Decision:
             self.applicability, self.reason = applicability, reason
 
 
-NO_FINDING = Decision(None)
-
-
 def decide(evidence: Evidence) -> Decision:
     """The decision table of the module docstring: the first fact the code shows decides."""
     e = evidence
     if e.kept_off or e.registered:
-        return NO_FINDING
+        return Decision(None)
     if e.learned:
         return Decision(PARAMETER, SAFE, e.learned)
     if e.moved_by_class or e.transient:
-        return NO_FINDING
+        return Decision(None)
     if e.updated:
         if e.shape_changes:
             return Decision(PERSISTENT_BUFFER, UNSAFE, f"{e.updated}: state to save", (
@@ -208,7 +208,7 @@ def decide(evidence: Evidence) -> Decision:
     if e.random_in_output:
         return _random_decision(e)
     if e.scalar or not e.meets:
-        return NO_FINDING
+        return Decision(None)
     return _constant_decision(e)
 
 
@@ -253,7 +253,8 @@ class TensorAnalysis:
         # a function of the context, not a method of this analysis: a cycle would keep the file's tree
         # alive until the (disabled) cyclic collector runs
         self.uses = UseClassifier(context.names, functools.partial(_calls_submodule, context),
-                                  context.values.local_bindings, functools.partial(_callers, context))
+                                  context.values.local_bindings, functools.partial(_callers, context),
+                                  functools.partial(_plain_attribute, context))
         self.findings: list[Finding] = []
         decided = []
         for facts in context.module_classes:
@@ -304,6 +305,31 @@ class TensorAnalysis:
         if mover:
             evidence.moved_by_class = f"the class moves its tensors itself ({mover})"
         return evidence
+
+    def _partners_elsewhere(self, evidence: Evidence, statement: ast.stmt) -> set[str]:
+        """Plain attributes of another file's class (a subclass or base there) that a statement uses
+        together with this tensor: that file's tensors are judged in that file's analysis, so the two
+        cannot be fixed together here."""
+        method = _enclosing_method(statement, None)
+        owner = next((f for f in evidence.family if f.methods.get(method.name) is method), None) if method else None
+        if owner is None:
+            return set()
+        here = {id(f) for f in self.context.module_classes}
+        lineage = [owner] + [found[1] for q in self.context.hierarchy.ancestors_in_run(owner.qualname)
+                             if (found := self.context.class_context(q)) is not None]
+        me = self_name(method)
+        found = set()
+        for node in ast.walk(statement):
+            if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == me
+                    and node.attr != evidence.attr):
+                continue
+            definers = [f for f in lineage if node.attr in f.assignments]
+            if not definers or all(id(f) in here for f in definers) or any(
+                    self.context.values.kind(a.value, a.method, f) in (Kind.MODULE, Kind.ALIAS, Kind.PARAMETER)
+                    for f in definers for a in f.assignments[node.attr]):
+                continue
+            found.add(f"self.{node.attr} in {definers[0].node.name}")
+        return found
 
     def _in_computation(self, evidence: Evidence, node: ast.AST) -> bool:
         """Is ``node`` in the module's computation: forward (its own or inherited) and the methods it
@@ -379,22 +405,34 @@ class TensorAnalysis:
                 f"{assignment.method.name}() sets it outside __init__ (line {assignment.stmt.lineno})")
             return
         write = self.uses.write(evidence.attr, assignment.value, assignment.stmt, assignment.method)
-        where = f"{assignment.method.name}() (line {assignment.stmt.lineno})"
+        self._note_write(evidence, write, f"{assignment.method.name}() (line {assignment.stmt.lineno})")
+
+    def _note_write(self, evidence: Evidence, write: Access, where: str, in_place: bool = False) -> None:
+        """A write outside __init__: an update is state to save, a new value is per-call state, a move
+        onto itself handles the device."""
         evidence.runtime_writes.append(write)
         if write.kind is AccessKind.REPLACE:
             evidence.transient = evidence.transient or f"{where} gives it a new value outside __init__"
         elif write.kind is AccessKind.UPDATE:
-            evidence.updated = evidence.updated or f"{where} updates it from its own value"
-            if write.shape_may_change:
+            evidence.updated = evidence.updated or (
+                f"{where} updates it in place ({write.detail})" if in_place else f"{where} updates it from its own value")
+            if write.shape_may_change or (not in_place and self._may_broadcast(evidence, write)):
                 evidence.shape_changes = evidence.shape_changes or f"{where} may change its shape"
         elif write.kind is AccessKind.REFRESH:
             evidence.handled = evidence.handled or f"{where} moves it onto itself"
+        elif write.shape_may_change:
+            evidence.shape_changes = evidence.shape_changes or f"{where} reshapes it in place"
+
+    def _may_broadcast(self, evidence: Evidence, write: Access) -> bool:
+        """``self.t = 0.9 * self.t + 0.1 * x.mean(0)`` with ``self.t`` a 0-dim or one-element tensor:
+        broadcasting may give the new value the shape of what it meets."""
+        return any(i.ndim == 0 or i.unit for i in evidence.infos)
 
     def _read(self, evidence: Evidence, owner: ClassFacts, use) -> None:
         runtime = not owner.is_init_time(use.method)
         ndims = {i.ndim for i in evidence.infos}
         access = self.uses.read(use.node, use.method, runtime, ndims.pop() if len(ndims) == 1 else None,
-                                use.method.name in _FORWARD_LIKE)
+                                use.method.name in FORWARD_LIKE)
         line = getattr(access.node, "lineno", use.node.lineno)
         where = f"{_enclosing_method(access.node, use.method).name}() (line {line})"
         kind = access.kind
@@ -402,21 +440,24 @@ class TensorAnalysis:
             evidence.kept_off = evidence.kept_off or f"it is handed to {access.detail} (line {line})"
         elif kind is AccessKind.LEARN:
             evidence.learned = evidence.learned or f"it is initialised for learning with {access.detail} (line {line})"
-        elif kind is AccessKind.UPDATE and not runtime:
+        elif kind in (AccessKind.UPDATE, AccessKind.REPLACE, AccessKind.CAST) and not runtime:
             evidence.init_writes_in_place.append(access)
-        elif kind is AccessKind.UPDATE:
-            evidence.runtime_writes.append(access)
-            evidence.updated = evidence.updated or f"{where} updates it in place ({access.detail})"
-            if access.shape_may_change:
-                evidence.shape_changes = evidence.shape_changes or f"{where} resizes it"
+        elif kind in (AccessKind.UPDATE, AccessKind.REPLACE, AccessKind.REFRESH, AccessKind.CAST):
+            self._note_write(evidence, access, where, in_place=True)
         if not runtime:
             return
+        evidence.partners |= access.partners
+        if kind is AccessKind.COMPUTE and access.reshaped:
+            evidence.scalar_reshaped = True  # `torch.cat([..., self.t.unsqueeze(0)])`: no longer a scalar
         for node in ((access.node,) if kind is AccessKind.COMPUTE else ()) + access.computations:
             statement = _statement_of(node)
             if statement is not None:
                 evidence.compute_statements.add(id(statement))
+                evidence.foreign_partners |= self._partners_elsewhere(evidence, statement)
         if kind is AccessKind.COMPUTE and self._in_computation(evidence, access.node):
-            evidence.meets = evidence.meets or f"{where} uses it with other values without moving it ({access.detail})"
+            evidence.meets = evidence.meets or (
+                f"{where} returns it unmoved as the module's output" if access.detail == OUTPUT
+                else f"{where} uses it with other values without moving it ({access.detail})")
             if (_WEIGHT_NAME.match(evidence.attr) and all(i.random and i.dtype != "int" for i in evidence.infos)
                     and not _says_not_learned(evidence.comments) and _directly_used(use.node, access.node)):
                 operator = self._weight_use(access, use.node)
@@ -437,7 +478,9 @@ class TensorAnalysis:
         for assignment, _ in evidence.candidates:
             for call in self._init_calls_on_local(assignment):
                 evidence.learned = evidence.learned or f"it is initialised for learning with {call}()"
-        if all(i.ndim == 0 for i in infos):
+        if evidence.scalar_reshaped:
+            pass
+        elif all(i.ndim == 0 for i in infos):
             evidence.scalar = f"a 0-dim tensor ({evidence.source}), which works with tensors on any device"
         elif all(i.ndim == 0 or i.maybe_scalar for i in infos):
             evidence.scalar = (f"{evidence.source} of a constructor argument of unknown type: a number more often "
@@ -450,11 +493,17 @@ class TensorAnalysis:
     def _fixed_together(self, decided: list[tuple[Evidence, Decision]]) -> list[tuple[Evidence, Decision]]:
         """Tensors used in one statement move together or not at all: registering one of them alone
         would move it away from the others on the first model.to()."""
-        by_statement: dict[int, list[int]] = {}
+        by_statement: dict[int, dict[str, int]] = {}  # statement -> attribute -> the first evidence of it
         for index, (evidence, _) in enumerate(decided):
             for statement in evidence.compute_statements:
-                by_statement.setdefault(statement, []).append(index)
-        groups = _components(len(decided), by_statement.values())
+                # a subclass that assigns the attribute too holds the same attribute: not a group of two
+                by_statement.setdefault(statement, {}).setdefault(evidence.key, index)
+        links = [list(members.values()) for members in by_statement.values()]
+        for index, (evidence, _) in enumerate(decided):  # values that meet on their way to a computation
+            links += [[index, other] for other, (partner, _) in enumerate(decided)
+                      if partner.attr in evidence.partners and partner.key != evidence.key
+                      and (partner.facts is evidence.facts or partner.facts in evidence.family)]
+        groups = _components(len(decided), links)
         for group in groups:
             if len(group) < 2:
                 continue
@@ -522,18 +571,19 @@ class TensorAnalysis:
                 return []
             start, end = context.span(value)
             return [Edit(start, start, f"{spelled[0]}("), Edit(end, end, ")")]
-        self_name = assignment.method.args.args[0].arg if assignment.method.args.args else "self"
+        receiver = self_name(assignment.method) or "self"
         start, end = context.span(assignment.stmt)
         value_start, value_end = context.span(value)
         persistent = "" if choice == PERSISTENT_BUFFER else ", persistent=False"
-        return [Edit(start, end, f'{self_name}.register_buffer("{key}", {context.text[value_start:value_end]}{persistent})')]
+        return [Edit(start, end, f'{receiver}.register_buffer("{key}", {context.text[value_start:value_end]}{persistent})')]
 
     def _blockers(self, evidence: Evidence, decision: Decision) -> None:
         """What keeps the chosen fix from being applied as it is: each lowers the applicability."""
         facts, attr, choice = evidence.facts, evidence.attr, decision.choice
         own = facts.assignments.get(attr, [])
         for assignment in evidence.others:
-            where = f"line {assignment.stmt.lineno}" + ("" if assignment in own else f" (in {_owner_name(assignment)})")
+            where = f"line {assignment.stmt.lineno}" + (
+                "" if assignment in own else f" (in {_owner_name(assignment, evidence.family)})")
             value = assignment.value
             if isinstance(value, ast.Constant) and value.value is None:
                 continue
@@ -542,7 +592,8 @@ class TensorAnalysis:
                 continue
             kind = self.context.values.kind(value, assignment.method)
             if isinstance(value, (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr, ast.ListComp,
-                                  ast.DictComp)) or kind in (Kind.MODULE, Kind.ALIAS):
+                                  ast.DictComp)) or kind in (Kind.MODULE, Kind.ALIAS) or is_scalar(
+                                      value, assignment.method):
                 decision.worse(DISPLAY, f"{where} assigns it a value that is not a tensor, which a "
                                         f"{'Parameter' if choice == PARAMETER else 'buffer'} rejects")
             elif assignment in own:
@@ -563,34 +614,45 @@ class TensorAnalysis:
                                         "nn.Parameter outside torch.no_grad()")
         else:
             earlier = self._set_before(evidence)
-            if earlier is not None:
-                decision.worse(DISPLAY, f"line {earlier.stmt.lineno} sets self.{attr} first, and register_buffer "
-                                        "raises KeyError for a name that is already an attribute")
+            if earlier:
+                decision.worse(DISPLAY, f"{earlier}, and register_buffer raises KeyError for a name that is "
+                                        "already an attribute")
         for assignment, _ in evidence.candidates:
-            problem = registration_survives(self.context, facts, assignment)
+            problem = registration_survives(self.context, facts, assignment,
+                                            registering="nn.Parameter" if choice == PARAMETER else "register_buffer")
             if problem:
                 decision.worse(DISPLAY, problem)
+        if evidence.foreign_partners:
+            decision.worse(UNSAFE, f"it is used together with {', '.join(sorted(evidence.foreign_partners))} "
+                                   "(another file, judged there): registering one alone could split them")
 
-    def _set_before(self, evidence: Evidence) -> Assignment | None:
-        """A plain assignment of the name that runs before the candidates: in a base's __init__, or
-        earlier in this class's (``self.mask = None`` then ``self.mask = torch.ones(...)``)."""
-        facts, attr = evidence.facts, evidence.attr
-        candidate_ids = {id(a) for a, _ in evidence.candidates}
-        first = min((a.stmt.lineno for a, _ in evidence.candidates if a.method.name == "__init__"), default=None)
-        if evidence.key == attr:
-            for qualname in self.context.hierarchy.ancestors_in_run(facts.qualname):
-                if not self.context.run.mentions(qualname, attr) and qualname.rpartition(".")[0] != \
-                        self.context.parsed.module_name:
-                    continue
-                found = self.context.class_context(qualname)
-                for assignment in found[1].assignments.get(attr, []) if found else []:
-                    if found[1].is_init_time(assignment.method):
-                        return assignment
+    def _set_before(self, evidence: Evidence) -> str:
+        """Where the name is an attribute before the registration runs (register_buffer and
+        register_parameter raise KeyError then): a class attribute of the class or a base, a base's
+        __init__, or an earlier assignment of this class's construction (``self.mask = None`` first)
+        that is not in the other branch of the same ``if``. "" when nowhere."""
+        facts, attr, key = evidence.facts, evidence.attr, evidence.key
+        lineage = [facts] + [found[1] for q in self.context.hierarchy.ancestors_in_run(facts.qualname)
+                             if (found := self.context.class_context(q)) is not None]
+        for owner in lineage:
+            if key in _class_attributes(owner):
+                return f"{owner.node.name} defines {key} as a class attribute"
+        if key == attr:
+            for owner in lineage[1:]:
+                for assignment in owner.assignments.get(attr, []):
+                    if owner.is_init_time(assignment.method):
+                        return f"line {assignment.stmt.lineno} (in {owner.node.name}) sets self.{attr} first"
+        candidates = [a for a, _ in evidence.candidates]
+        positions = [p for a in candidates if (p := position_in_init(facts, a)) is not None]
+        first = min(positions, default=None)
         for assignment in facts.assignments.get(attr, []):
-            if (id(assignment) not in candidate_ids and assignment.method.name == "__init__"
-                    and first is not None and assignment.stmt.lineno < first):
-                return assignment
-        return None
+            if assignment in candidates or not facts.is_init_time(assignment.method) or first is None:
+                continue
+            position = position_in_init(facts, assignment)
+            if position is not None and position < first and not any(
+                    _exclusive(assignment.stmt, c.stmt) for c in candidates):
+                return f"line {assignment.stmt.lineno} sets self.{attr} first"
+        return ""
 
     # -- helpers
 
@@ -688,6 +750,23 @@ def _calls_submodule(context: FileContext, call: ast.Call, method: ast.FunctionD
     return False
 
 
+def _plain_attribute(context: FileContext, expr: ast.AST, method: ast.FunctionDef) -> bool:
+    """``self.prior``: another attribute of the module that is neither a submodule nor a Parameter (a
+    plain tensor, a number): it lives where this one does, so meeting it is not meeting the module's
+    inputs or parameters."""
+    if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name)
+            and expr.value.id == self_name(method)):
+        return False
+    owner = next((f for f in context.module_classes if f.methods.get(method.name) is method), None)
+    if owner is None or expr.attr in owner.methods or expr.attr not in owner.assignments:
+        return False
+    values = context.values
+    return not any(values.kind(a.value, a.method, owner) in (Kind.MODULE, Kind.ALIAS, Kind.PARAMETER)
+                   or a.kind == "setattr" for a in owner.assignments[expr.attr]) and not any(
+        isinstance(r.name, ast.Constant) and r.name.value == expr.attr and r.how != "register_buffer"
+        for r in owner.registrations)
+
+
 def _enclosing_method(node: ast.AST, default):
     """The method a node is in (the outermost function: a read followed into a caller is in the caller)."""
     method = default
@@ -747,7 +826,8 @@ def _stays(evidence: Evidence, decision: Decision) -> bool:
     """Will the tensor stay on the device it was built on, whatever model.to() does?"""
     if decision.choice is not None:
         return decision.applicability is DISPLAY
-    return not (evidence.registered or evidence.transient or evidence.moved_by_class or evidence.scalar
+    proven_scalar = evidence.scalar and all(i.ndim == 0 for i in evidence.infos)
+    return not (evidence.registered or evidence.transient or evidence.moved_by_class or proven_scalar
                 or evidence.handled)
 
 
@@ -775,10 +855,35 @@ def _statement_of(node: ast.AST) -> ast.stmt | None:
     return node
 
 
-def _owner_name(assignment: Assignment) -> str:
+def _class_attributes(facts: ClassFacts) -> set[str]:
+    """Names the class body gives a value (``mask = None``, ``mask: Tensor = None``), not bare annotations."""
+    names = set()
+    for statement in facts.node.body:
+        if isinstance(statement, ast.Assign):
+            names.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None and isinstance(statement.target, ast.Name):
+            names.add(statement.target.id)
+    return names
+
+
+def _exclusive(first: ast.stmt, second: ast.stmt) -> bool:
+    """Are the two statements in different branches of one ``if`` (never both run)?"""
+    def branches(node):
+        found = []
+        while node is not None:
+            parent = parent_of(node)
+            if isinstance(parent, ast.If):
+                found.append((id(parent), "body" if node in parent.body else "orelse" if node in parent.orelse else "test"))
+            node = parent
+        return dict(found)
+    mine, theirs = branches(first), branches(second)
+    return any(side != theirs[i] for i, side in mine.items() if i in theirs and "test" not in (side, theirs[i]))
+
+
+def _owner_name(assignment: Assignment, family: list[ClassFacts]) -> str:
     """The class whose method makes the assignment (a base or a subclass)."""
-    node = parent_of(assignment.method)
-    return node.name if isinstance(node, ast.ClassDef) else "another class"
+    return next((f.node.name for f in family if f.methods.get(assignment.method.name) is assignment.method),
+                "another class")
 
 
 def _rewritten(evidence: Evidence) -> list[Assignment]:

@@ -71,11 +71,11 @@ from __future__ import annotations
 import ast
 
 from ._engine import FileContext
-from ._facts import ClassFacts, Kind
-from ._hierarchy import NN_MODULE, torch_class
+from ._facts import ClassFacts, Kind, self_name
+from ._hierarchy import NN_MODULE, torch_class, torch_module_class
 from ._inits import (
-    EXPLICIT, SUPER, SUPER_ONE, SUPER_TWO, InitCall, InitChains, InitEffects, class_names, init_calls, nodes_outside_nested_scopes,
-    own_statement, self_name,
+    EXPLICIT, SUPER, SUPER_ONE, SUPER_TWO, InitCall, InitChains, class_names, init_calls,
+    nodes_outside_nested_scopes, own_statement,
 )
 from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
 
@@ -102,9 +102,6 @@ class InitAnalysis:
 
     # -- reading the calls
 
-    def init_calls(self, context: FileContext, facts: ClassFacts) -> list[InitCall]:
-        return init_calls(context, facts)
-
     def bases(self, context: FileContext, facts: ClassFacts) -> list[str | None]:
         return [context.hierarchy.resolve(context.names.qualname(b)) for b in facts.node.bases]
 
@@ -115,7 +112,7 @@ class InitAnalysis:
         method = facts.methods.get("__init__")
         if method is None:
             return
-        calls = self.init_calls(context, facts)
+        calls = init_calls(context, facts)
         bases = self.bases(context, facts)
         for call in calls:
             if call.kind == SUPER_ONE:
@@ -195,7 +192,7 @@ class InitAnalysis:
             return ""
         chains = InitChains(self.context)
         ran: set[str] = set()
-        for other in self.init_calls(self.context, facts):
+        for other in init_calls(self.context, facts):
             if other.kind == SUPER:
                 runs = chains.first_runs(mro, 0)
             elif other.kind == SUPER_TWO and other.target in mro:
@@ -218,7 +215,7 @@ class InitAnalysis:
         elsewhere = self._created_elsewhere(facts, mro, ran, chains)
         if elsewhere is None:
             return ""
-        reads = self._reachable_reads(mro, set(skipped))
+        reads = self._reachable_reads(mro)
         missing = [a for a in creates if a in reads and a not in elsewhere]
         if not missing:
             return ""
@@ -251,7 +248,7 @@ class InitAnalysis:
                 created |= class_names(found[1])
         return created
 
-    def _reachable_reads(self, mro: list[str], skipped: set[str]) -> dict[str, tuple[str, int]]:
+    def _reachable_reads(self, mro: list[str]) -> dict[str, tuple[str, int]]:
         """Attributes read by what the class runs: its own methods, forward (the Module's entry point),
         and the inherited methods these call on self; not reads guarded by ``hasattr(self, "x")``.
         attr -> (method, line)."""
@@ -321,7 +318,7 @@ class InitAnalysis:
         if found is None:
             return False
         other_context, other = found
-        targets = {c.target_node and ast.unparse(c.target_node) for c in self.init_calls(other_context, other)
+        targets = {c.target_node and ast.unparse(c.target_node) for c in init_calls(other_context, other)
                    if c.kind == EXPLICIT}
         return len(self.bases(other_context, other)) >= 2 and len(targets) >= 2
 
@@ -347,7 +344,7 @@ class InitAnalysis:
                 continue
             other_context, other = found
             bases = self.bases(other_context, other)
-            calls = [c for c in self.init_calls(other_context, other) if c.kind == EXPLICIT]
+            calls = [c for c in init_calls(other_context, other) if c.kind == EXPLICIT]
             targets = {c.target for c in calls if self._is_module(c.target)}
             if len(bases) >= 2 and len(targets) >= 2:
                 mro = self.context.hierarchy.mro(descendant) or []
@@ -370,14 +367,17 @@ class InitAnalysis:
             return ""
         context, facts = found
         chains = InitChains(context)
-        calls = [c for c in self.init_calls(context, facts) if c.kind == EXPLICIT]
+        calls = [c for c in init_calls(context, facts) if c.kind == EXPLICIT]
         own = _own_registrations(context, facts)
         registered: dict[str, str] = {}  # attr -> what registered it
         for index, call in enumerate(calls):
             runs = chains.runs_from(mro, call.target) if call.target else None
             position = (call.call.lineno, call.call.col_offset)
             if index and runs is not None and NN_MODULE in runs:
-                again = set().union(*((chains.effects(k) or _NOTHING).created for k in runs))
+                effects = [chains.effects(k) for k in runs if k != NN_MODULE and torch_module_class(k) is None]
+                if any(e is None for e in effects):
+                    return ""  # an init that runs after it may create anything again: nothing provably lost
+                again = set().union(*(e.created for e in effects))
                 again |= {attr for attr, at in own.items() if at > position}
                 lost = [a for a in registered if a not in again]
                 if lost:
@@ -414,7 +414,7 @@ class InitAnalysis:
             shown = ", ".join(ast.unparse(n) for n, b in zip(root_facts.node.bases, self.bases(root_context, root_facts))
                               if b in outside) or "a base"
             return DISPLAY, f"{shown} is outside the run (or the MRO cannot be computed), so the cooperative chain cannot be checked"
-        root_calls = [c for c in self.init_calls(root_context, root_facts) if c.kind == EXPLICIT]
+        root_calls = [c for c in init_calls(root_context, root_facts) if c.kind == EXPLICIT]
         for member in mro[1:]:
             if member == NN_MODULE:
                 continue
@@ -429,7 +429,7 @@ class InitAnalysis:
             if required:
                 return DISPLAY, (f"{member_facts.node.name}.__init__ needs {', '.join(required)}, which a "
                                  "cooperative super().__init__() would not pass (bases with different signatures)")
-            member_calls = self.init_calls(member_context, member_facts)
+            member_calls = init_calls(member_context, member_facts)
             if not member_calls:
                 return DISPLAY, f"{member_facts.node.name}.__init__ calls no base __init__, so the chain would stop there"
             if any(c.kind in (SUPER_ONE, SUPER_TWO) for c in member_calls):
@@ -447,11 +447,54 @@ class InitAnalysis:
         order = [mro.index(c.target) if c.target in mro else -1 for c in root_calls]
         if order != sorted(order):
             return UNSAFE, "the explicit calls run the bases in another order than the MRO that super() follows"
-        return SAFE, ""
+        return self._cooperation_changes(root, mro) or (SAFE, "")
+
+    def _cooperation_changes(self, root: str, mro: list[str]) -> tuple[Applicability, str] | None:
+        """What turning the members' explicit inits into super() would change besides the root:
+        another subclass of a member, whose MRO puts another class after it, would run that class's
+        init instead; and a member's statements after its base init would run after the inits that
+        follow it in the chain, which may read what they set (``self.dim``)."""
+        hierarchy = self.context.hierarchy
+        members = [m for m in mro[1:] if m != NN_MODULE and hierarchy.in_run(m)]
+        for member in members:
+            following = mro[mro.index(member) + 1]
+            for descendant in hierarchy.descendants_in_run(member):
+                other = hierarchy.mro(descendant)
+                if descendant == root or other is None or root in other:
+                    continue
+                after = other[other.index(member) + 1] if member in other[:-1] else None
+                if after != following and len(hierarchy.bases(descendant)) > 1:
+                    return DISPLAY, (f"in {descendant.rsplit('.', 1)[-1]}, super() in {member.rsplit('.', 1)[-1]} would "
+                                     f"reach {(after or 'another class').rsplit('.', 1)[-1]}.__init__ instead")
+        for index, member in enumerate(members):
+            late = self._set_after_base_init(member)
+            for later in members[index + 1:]:
+                found = self.context.class_context(later)
+                reads = {a for a, uses in found[1].uses.items()
+                         if any(found[1].is_init_time(u.method) for u in uses)} if found else set()
+                clash = sorted(late & reads)
+                if clash:
+                    return DISPLAY, (f"{later.rsplit('.', 1)[-1]}.__init__ reads self.{clash[0]}, which "
+                                     f"{member.rsplit('.', 1)[-1]}.__init__ sets after its base init: the cooperative "
+                                     f"chain would run {later.rsplit('.', 1)[-1]}.__init__ first")
+        return None
+
+    def _set_after_base_init(self, qualname: str) -> set[str]:
+        found = self.context.class_context(qualname)
+        if found is None:
+            return set()
+        context, facts = found
+        calls = init_calls(context, facts)
+        if not calls:
+            return set()
+        position = (calls[0].call.lineno, calls[0].call.col_offset)
+        init = facts.methods["__init__"]
+        return {attr for attr, assignments in facts.assignments.items()
+                if any(a.method is init and (a.stmt.lineno, a.stmt.col_offset) > position for a in assignments)}
 
     def _hierarchy_member(self, facts: ClassFacts, root: str) -> None:
         applicability, reason = self._hierarchy_verdict(root)
-        calls = [c for c in self.init_calls(self.context, facts) if c.kind == EXPLICIT]
+        calls = [c for c in init_calls(self.context, facts) if c.kind == EXPLICIT]
         if not calls:
             return
         edits = self._cooperative_edits(calls) if applicability is not DISPLAY else []
@@ -543,16 +586,20 @@ class InitAnalysis:
             self._report("MF305", method, message, SAFE, [edit])
 
     def _completed_by_subclass(self, facts: ClassFacts) -> str:
-        """A subclass of the run that calls this class's __init__ explicitly and another base init too."""
+        """A subclass of the run that calls this class's __init__ explicitly and another base init too,
+        before it when this init registers state (which needs nn.Module.__init__ to have run)."""
+        init = facts.methods["__init__"]
+        registers = any(self._registers(facts, init, statement) for statement in init.body)
         for descendant in self.context.hierarchy.descendants_in_run(facts.qualname):
             if len(self.context.hierarchy.bases(descendant)) < 2:
                 continue
             found = self.context.class_context(descendant)
             if found is None:
                 continue
-            calls = self.init_calls(found[0], found[1])
-            if any(c.kind == EXPLICIT and c.target == facts.qualname for c in calls) and any(
-                    c.target != facts.qualname for c in calls):
+            calls = init_calls(found[0], found[1])
+            mine = next((i for i, c in enumerate(calls) if c.kind == EXPLICIT and c.target == facts.qualname), None)
+            others = [i for i, c in enumerate(calls) if c.target != facts.qualname]
+            if mine is not None and others and (not registers or min(others) < mine):
                 return descendant
         return ""
 
@@ -646,9 +693,6 @@ class InitAnalysis:
                     and call.func.value.id == me):
                 return True
         return False
-
-
-_NOTHING = InitEffects(set(), set())
 
 
 def _hasattr_guards(method: ast.FunctionDef) -> set[str]:

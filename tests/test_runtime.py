@@ -144,3 +144,24 @@ def test_untouched_fixture_builds(case: Case, tmp_path) -> None:
     module = _load(read(case.input), tmp_path, "case")
     if Path(case.input).name.startswith("ok_"):
         _build_and_run(module)
+
+
+
+def _safe_rewrites():
+    return [p for p in _rewritten_cases() if not p.values[1]]
+
+
+@pytest.mark.parametrize("case, unsafe", _safe_rewrites())
+def test_a_safe_fix_keeps_checkpoints_loading(case: Case, unsafe: bool, tmp_path) -> None:
+    """A checkpoint of the fixed model, taken after a training step (running statistics, counters and
+    caches have moved), loads into a fresh instance with strict=True: a safe fix adds no state_dict key
+    that the constructor cannot recreate (a constant made persistent, a state whose shape changed)."""
+    module = _load(fix_source(read(case.input), select=case.select).fixed, tmp_path, "after")
+    if not hasattr(module, "example_input"):
+        pytest.skip("no example input to train on")
+    torch.manual_seed(0)
+    model = module.build()
+    torch.manual_seed(1)
+    model.train(True)
+    model(*module.example_input())
+    module.build().load_state_dict(model.state_dict())

@@ -74,3 +74,16 @@ def test_stateless_classes_hold_no_state_and_ignore_the_mode():
         assert not list(module.parameters()) and not list(module.buffers()), name
         source = inspect.getsource(type(module).forward)
         assert "self.training" not in source, name
+
+
+def test_the_method_lists_of_the_tensor_analysis_are_tensor_methods():
+    """The hand-kept lists that say what a method does to a tensor (keeps its dimensions, reshapes it in
+    place, overwrites it, moves it, reads its metadata) name methods torch.Tensor has."""
+    from codemods import _tensor_uses as uses
+    from codemods._tensors import NDIM_KEEPING_METHODS
+
+    for table in (uses.DERIVING_METHODS, uses.METADATA_METHODS, uses.RESHAPING_IN_PLACE, uses.OVERWRITING_IN_PLACE,
+                  uses.MOVE_METHODS, uses.CAST_METHODS, NDIM_KEEPING_METHODS):
+        assert {name for name in table if not hasattr(torch.Tensor, name)} == set()
+    assert (uses.METADATA_ATTRIBUTES | uses.VALUE_ATTRIBUTES) - set(dir(torch.Tensor)) == set()
+    assert {name for name in uses.DIMENSION_CHANGING if not hasattr(torch, name)} == set()
