@@ -133,93 +133,94 @@ class Tensors:
         return max(earlier, key=lambda s: (s.lineno, s.col_offset)) if earlier else None
 
     def _call(self, call: ast.Call, function, depth: int) -> TensorInfo | None:
+        """A torch function (``torch.zeros(n)``, ``torch.cat([a, b])``) or a tensor method (``t.float()``)."""
         qualname = self.names.qualname(call.func)
         keywords = {k.arg: k.value for k in call.keywords if k.arg}
-        requires_grad = isinstance(keywords.get("requires_grad"), ast.Constant) and keywords["requires_grad"].value is True
         if qualname and qualname.startswith("torch.") and qualname.count(".") == 1:
-            name = qualname[6:]
-            dtype = _dtype_of(keywords["dtype"]) if "dtype" in keywords else None
-            if name in ("randperm", "randint", "randint_like"):
-                ndim = 1 if name == "randperm" else _size_ndim(call.args[2:] if name == "randint" else (), function)
-                return TensorInfo(dtype or "int", random=True, requires_grad=requires_grad, source=f"torch.{name}",
-                                  ndim=ndim)
-            if name in RANDOM_FACTORIES:
-                ndim = _size_ndim(call.args, function) if name in ("rand", "randn") else None
-                return TensorInfo(dtype or "float", random=True, requires_grad=requires_grad, source=f"torch.{name}",
-                                  ndim=ndim)
-            if name in ("arange", "range"):
-                numbers = {_number_kind(a) for a in call.args}
-                guessed = "float" if "float" in numbers else ("int" if numbers <= {"int", None} else "unknown")
-                return TensorInfo(dtype or guessed, structured=True, requires_grad=requires_grad, source=f"torch.{name}",
-                                  ndim=1)
-            if name in STRUCTURED_FACTORIES:
-                inner = self.info(call.args[0], function, depth + 1) if call.args and name in ("tril", "triu") else None
-                base_dtype = inner.dtype if inner else ("int" if name.endswith("_indices") else "float")
-                ndim = inner.ndim if inner else 2 if name in ("eye", "tril_indices", "triu_indices") else 1
-                return TensorInfo(dtype or base_dtype, structured=True, random=bool(inner and inner.random),
-                                  requires_grad=requires_grad, source=f"torch.{name}", ndim=ndim)
-            if name in PLAIN_FACTORIES:
-                fill = call.args[1] if name == "full" and len(call.args) > 1 else keywords.get("fill_value")
-                guessed = "float"
-                if name == "full" and fill is not None and _number_kind(fill) == "int":
-                    guessed = "int"  # torch.full((n,), 3) is int64
-                ndim = _size_ndim(call.args[:1] if name == "full" else call.args, function)
-                unit = _unit_sizes(call.args[:1] if name == "full" else call.args)
-                if name.endswith("_like") and call.args:
-                    inner = self.info(call.args[0], function, depth + 1)
-                    guessed = inner.dtype if inner else "unknown"
-                    ndim = inner.ndim if inner else None
-                return TensorInfo(dtype or guessed, plain=True, requires_grad=requires_grad, source=f"torch.{name}",
-                                  ndim=ndim, unit=unit and not name.endswith("_like"))
-            if name in LITERAL_FACTORIES:
-                literal = call.args[0] if call.args else None
-                guessed = _literal_dtype(literal) if name in ("tensor", "as_tensor") else (
-                    "int" if name in ("LongTensor", "IntTensor", "BoolTensor", "ByteTensor") else "float")
-                structured = isinstance(literal, (ast.List, ast.Tuple, ast.Constant))
-                ndim = _literal_ndim(literal, function) if name in ("tensor", "as_tensor") else None
-                maybe_scalar = ndim is None and name in ("tensor", "as_tensor") and _undescribed(literal, function)
-                return TensorInfo(dtype or guessed, structured=structured, requires_grad=requires_grad,
-                                  source=f"torch.{name}", ndim=ndim, maybe_scalar=maybe_scalar,
-                                  unit=_one_element(literal))
-            if name == "scalar_tensor":
-                return TensorInfo(dtype or "float", structured=True, requires_grad=requires_grad,
-                                  source=f"torch.{name}", ndim=0)
-            if name in TENSOR_FUNCTIONS:
-                arguments = [e for a in call.args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
-                inner = [self.info(a, function, depth + 1) for a in arguments]
-                known = [i for i in inner if i]
-                if not known:
-                    return None
-                combined = _combine(known, dtype)
-                if name != "cat" and len(call.args) == 1 and isinstance(call.args[0], (ast.List, ast.Tuple)):
-                    # torch.stack([a, b]) adds a dimension; functions of one tensor keep its own
-                    combined = replace(combined, ndim=None if combined.ndim is None or name != "stack"
-                                       else combined.ndim + 1)
-                return combined
-            return None
+            info = self._torch_function(qualname[6:], call, keywords, function, depth)
+            if info is not None and isinstance(keywords.get("requires_grad"), ast.Constant) \
+                    and keywords["requires_grad"].value is True:
+                info = replace(info, requires_grad=True)
+            return info
         if isinstance(call.func, ast.Attribute) and call.func.attr in SAME_KIND_METHODS:
             inner = self.info(call.func.value, function, depth + 1)
-            if inner is None:
-                return None
-            method = call.func.attr
-            if method not in NDIM_KEEPING_METHODS:
-                inner = replace(inner, ndim=None, maybe_scalar=False)
-            if method in ("float", "double", "half", "bfloat16"):
-                return replace(inner, dtype="float")
-            if method in ("long", "int", "bool", "short", "byte"):
-                return replace(inner, dtype="int")
-            if method == "to":
-                for arg in list(call.args) + [keywords.get("dtype")]:
-                    if arg is not None and _dtype_of(arg) != "unknown":
-                        return replace(inner, dtype=_dtype_of(arg))
-            if method == "requires_grad_":
-                flag = call.args[0] if call.args else keywords.get("requires_grad")
-                if flag is None or (isinstance(flag, ast.Constant) and flag.value is True):
-                    return replace(inner, requires_grad=True)
-            if method in ("normal_", "uniform_"):
-                return replace(inner, random=True, plain=False)
-            return inner
+            return self._tensor_method(call.func.attr, inner, call, keywords) if inner is not None else None
         return None
+
+    def _torch_function(self, name: str, call: ast.Call, keywords, function, depth: int) -> TensorInfo | None:
+        dtype = _dtype_of(keywords["dtype"]) if "dtype" in keywords else None
+        source = f"torch.{name}"
+        if name in ("randperm", "randint", "randint_like"):
+            ndim = 1 if name == "randperm" else _size_ndim(call.args[2:] if name == "randint" else (), function)
+            return TensorInfo(dtype or "int", random=True, source=source, ndim=ndim)
+        if name in RANDOM_FACTORIES:
+            ndim = _size_ndim(call.args, function) if name in ("rand", "randn") else None
+            return TensorInfo(dtype or "float", random=True, source=source, ndim=ndim)
+        if name in ("arange", "range"):
+            numbers = {_number_kind(a) for a in call.args}
+            guessed = "float" if "float" in numbers else ("int" if numbers <= {"int", None} else "unknown")
+            return TensorInfo(dtype or guessed, structured=True, source=source, ndim=1)
+        if name in STRUCTURED_FACTORIES:
+            inner = self.info(call.args[0], function, depth + 1) if call.args and name in ("tril", "triu") else None
+            base_dtype = inner.dtype if inner else ("int" if name.endswith("_indices") else "float")
+            ndim = inner.ndim if inner else 2 if name in ("eye", "tril_indices", "triu_indices") else 1
+            return TensorInfo(dtype or base_dtype, structured=True, random=bool(inner and inner.random), source=source,
+                              ndim=ndim)
+        if name in PLAIN_FACTORIES:
+            return self._plain_factory(name, call, keywords, dtype, function, depth)
+        if name in LITERAL_FACTORIES:
+            literal = call.args[0] if call.args else None
+            guessed = _literal_dtype(literal) if name in ("tensor", "as_tensor") else (
+                "int" if name in ("LongTensor", "IntTensor", "BoolTensor", "ByteTensor") else "float")
+            ndim = _literal_ndim(literal, function) if name in ("tensor", "as_tensor") else None
+            return TensorInfo(dtype or guessed, structured=isinstance(literal, (ast.List, ast.Tuple, ast.Constant)),
+                              source=source, ndim=ndim, unit=_one_element(literal),
+                              maybe_scalar=ndim is None and name in ("tensor", "as_tensor")
+                              and _undescribed(literal, function))
+        if name == "scalar_tensor":
+            return TensorInfo(dtype or "float", structured=True, source=source, ndim=0)
+        if name in TENSOR_FUNCTIONS:
+            arguments = [e for a in call.args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
+            known = [i for i in (self.info(a, function, depth + 1) for a in arguments) if i]
+            if not known:
+                return None
+            combined = _combine(known, dtype)
+            if name != "cat" and len(call.args) == 1 and isinstance(call.args[0], (ast.List, ast.Tuple)):
+                # torch.stack([a, b]) adds a dimension; functions of one tensor keep its own
+                combined = replace(combined, ndim=None if combined.ndim is None or name != "stack" else combined.ndim + 1)
+            return combined
+        return None
+
+    def _plain_factory(self, name: str, call: ast.Call, keywords, dtype, function, depth: int) -> TensorInfo:
+        """zeros/ones/full/empty (and their _like forms): how learnable scales and gates start."""
+        sizes = call.args[:1] if name == "full" else call.args
+        fill = call.args[1] if name == "full" and len(call.args) > 1 else keywords.get("fill_value")
+        guessed = "int" if name == "full" and fill is not None and _number_kind(fill) == "int" else "float"
+        ndim, unit = _size_ndim(sizes, function), _unit_sizes(sizes)
+        if name.endswith("_like") and call.args:
+            inner = self.info(call.args[0], function, depth + 1)
+            guessed, ndim, unit = (inner.dtype, inner.ndim, False) if inner else ("unknown", None, False)
+        return TensorInfo(dtype or guessed, plain=True, source=f"torch.{name}", ndim=ndim, unit=unit)
+
+    def _tensor_method(self, method: str, inner: TensorInfo, call: ast.Call, keywords) -> TensorInfo:
+        """``t.float()``, ``t.view(...)``, ``t.requires_grad_()``: the same values, another dtype or shape."""
+        if method not in NDIM_KEEPING_METHODS:
+            inner = replace(inner, ndim=None, maybe_scalar=False)
+        if method in ("float", "double", "half", "bfloat16"):
+            return replace(inner, dtype="float")
+        if method in ("long", "int", "bool", "short", "byte"):
+            return replace(inner, dtype="int")
+        if method == "to":
+            for arg in list(call.args) + [keywords.get("dtype")]:
+                if arg is not None and _dtype_of(arg) != "unknown":
+                    return replace(inner, dtype=_dtype_of(arg))
+        if method == "requires_grad_":
+            flag = call.args[0] if call.args else keywords.get("requires_grad")
+            if flag is None or (isinstance(flag, ast.Constant) and flag.value is True):
+                return replace(inner, requires_grad=True)
+        if method in ("normal_", "uniform_"):
+            return replace(inner, random=True, plain=False)
+        return inner
 
     def _arithmetic(self, expr: ast.BinOp, function, depth: int) -> TensorInfo | None:
         left = self.info(expr.left, function, depth + 1)
