@@ -42,8 +42,13 @@ Evidence first
     nothing of the above         no finding
     ===========================  ===============================================================
 
-    A device move, a cast or a reshape onto itself is not an update; a helper of the project given
-    the tensor (``self.t = to_device(self.t, x)``) moves it.
+    Where the evidence comes from: the module's computation is forward and the methods it calls (a
+    sampler or a data-loading callback meets values .to() has no say over); a value a helper returns
+    is judged by what its callers do with it; meeting a tensor made on the spot on the default device
+    (``torch.ones(shape)``) or another plain attribute of the module is not meeting the module's
+    inputs or parameters. A device move, a cast or a reshape onto itself is not an update; a helper of
+    the project given the tensor (``self.t = to_device(self.t, x)``) moves it; ``copy_``/``fill_``
+    of a value computed from the input alone is a cache, from the module's state an update.
 
 The fix
     The assignment is replaced, never duplicated (``register_buffer`` beside a plain attribute
@@ -52,20 +57,22 @@ The fix
     Every assignment of the attribute in ``__init__`` is rewritten the same way, so the state_dict
     keys do not depend on which branch ran. A Parameter or a persistent buffer adds a state_dict key
     (named in the message): checkpoints saved before the fix need ``strict=False``; a
-    non-persistent buffer adds none. Tensors used together are fixed together or not at all:
-    registering one moves it away from the others.
+    non-persistent buffer adds none. Tensors whose values meet (in one statement, or on their way
+    to the input) are fixed together or not at all: registering one moves it away from the others.
 
     MF202: ``nn.Parameter(t).to(device)`` -> ``nn.Parameter(t.to(device))``.
 
 Fix safety
     Display-only: the registration would not survive ``__init__`` (the assignment runs before the
-    base ``__init__``, or a later base init can run ``nn.Module.__init__`` again); the name is set
-    before as a plain attribute (``register_buffer`` raises KeyError); the attribute is given a
-    value that is not a tensor, or a plain tensor when the fix is a Parameter (TypeError); a
-    Parameter written in place in ``__init__``; a tensor used together with one that stays where it
-    is. Unsafe: the role is not revealed; another assignment's value is not known; a persistent
-    state whose shape changes at run time (a checkpoint would not load into a fresh module).
-    ``--explain`` shows the facts behind each finding.
+    base ``__init__``, directly or in a helper it calls; a later base init, in the class or in a
+    subclass with several bases, can run ``nn.Module.__init__`` again); the name is an attribute
+    before (a class attribute, an earlier assignment: ``register_buffer`` raises KeyError); the
+    attribute is given a value that is not a tensor, or a plain tensor when the fix is a Parameter
+    (TypeError); a Parameter written in place in ``__init__``; a tensor used together with one that
+    stays where it is. Unsafe: the role is not revealed; another assignment's value is not known;
+    a persistent state whose shape may change at run time (concatenation, or a one-element state
+    that broadcasts: a checkpoint would not load into a fresh module); a tensor used together with
+    tensors of another file's class. ``--explain`` shows the facts behind each finding.
 """
 from __future__ import annotations
 
