@@ -15,7 +15,7 @@ import tokenize
 from dataclasses import dataclass, field
 
 from ._engine import FileContext
-from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, set_parents
+from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, pinned_device, set_parents
 from ._rule import Applicability, Edit, Finding
 from ._hierarchy import TORCH_CONTAINERS, torch_class, torch_module_class
 from ._inits import registration_survives
@@ -414,6 +414,9 @@ class ContainerAnalysis:
             evidence.kept_off = "object.__setattr__ keeps it off the module"
         elif any(self._handed_to_optimizer(u) for u in uses):
             evidence.kept_off = "the class hands it to its own optimizer"
+        elif pinned_device(evidence.facts):
+            evidence.kept_off = (f"the class moves its inputs to self.{pinned_device(evidence.facts)}, a device its "
+                                 "constructor fixes, and computes there whatever model.to() says")
         if self._registered_elsewhere(attr, evidence.family, uses):
             evidence.registered = "its items are registered another way (nn.Sequential(*x), add_module, setattr)"
         elif any(u.kind == "alias" and self._alias_registered(u) for u in uses):

@@ -335,6 +335,32 @@ def _classify_use(node: ast.Attribute, attr: str, method: ast.FunctionDef) -> Us
     return use
 
 
+def pinned_device(facts: ClassFacts) -> str:
+    """``x.to(self.device)`` in a method outside __init__, where __init__ sets ``self.device`` from a
+    constructor argument or a constant: the class computes on a device of its own choosing, whatever
+    ``model.to()`` says. Returns the attribute (``device``), or ""."""
+    init = facts.methods.get("__init__")
+    if init is None:
+        return ""
+    parameters = {a.arg for a in init.args.posonlyargs + init.args.args + init.args.kwonlyargs}
+    fixed = set()
+    for attr, assignments in facts.assignments.items():
+        values = [a.value for a in assignments if a.method is init]
+        if values and len(values) == len(assignments) and all(
+                (isinstance(v, ast.Name) and v.id in parameters) or isinstance(v, ast.Constant) for v in values):
+            fixed.add(attr)
+    for attr in fixed:
+        for use in facts.uses.get(attr, []):
+            if facts.is_init_time(use.method) or use.kind != "arg" or use.call is None:
+                continue
+            func = use.call.func
+            if isinstance(func, ast.Attribute) and func.attr == "to" and not (
+                    isinstance(func.value, ast.Attribute) and isinstance(func.value.value, ast.Name)
+                    and func.value.value.id == self_name(use.method)):
+                return attr  # `waveform.to(self.device)`: an input moved to the class's own device
+    return ""
+
+
 def _registration_arguments(call: ast.Call) -> tuple[ast.expr | None, ast.expr | None]:
     """The name and value of ``register_buffer(name, tensor)``, positional or by keyword."""
     keywords = {k.arg: k.value for k in call.keywords if k.arg}

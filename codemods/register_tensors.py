@@ -82,7 +82,7 @@ import re
 from dataclasses import dataclass, field
 
 from ._engine import FileContext
-from ._facts import Assignment, ClassFacts, Kind, parent_of
+from ._facts import Assignment, ClassFacts, Kind, parent_of, pinned_device
 from ._hierarchy import NN_MODULE
 from ._facts import self_name
 from ._inits import position_in_init, registration_survives
@@ -309,8 +309,12 @@ class TensorAnalysis:
                 self._read(evidence, owner, use)
         self._values(evidence)
         mover = self._moving_method(facts)
+        pinned = pinned_device(facts)
         if mover:
             evidence.moved_by_class = f"the class moves its tensors itself ({mover})"
+        elif pinned:
+            evidence.moved_by_class = (f"the class moves its inputs to self.{pinned}, a device its constructor "
+                                       "fixes: it computes there whatever model.to() says")
         return evidence
 
     def _partners_elsewhere(self, evidence: Evidence, statement: ast.stmt) -> set[str]:
