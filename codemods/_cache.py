@@ -10,6 +10,7 @@ fixes that the caller needs applied (apply, --diff) are analysed again.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -34,6 +35,18 @@ class Entry:
 
 def digest(data: bytes | str) -> str:
     return hashlib.blake2b(data if isinstance(data, bytes) else data.encode("utf-8"), digest_size=16).hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def tool_digest() -> str:
+    """A digest of modfix's own code: results computed by other code (a newer checkout or install under
+    the same version number, an edited rule) must never be served, so the cache key changes with it."""
+    package = Path(__file__).resolve().parent
+    hasher = hashlib.blake2b(digest_size=16)
+    for source in sorted(package.rglob("*.py")):
+        hasher.update(source.relative_to(package).as_posix().encode("utf-8") + b"\0")
+        hasher.update(source.read_bytes())
+    return hasher.hexdigest()
 
 
 class Cache:

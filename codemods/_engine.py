@@ -26,7 +26,7 @@ from . import _rewrite
 from ._facts import (
     ClassFacts, Names, Values, all_statements, class_qualname, collect_class_facts, module_level_statements,
 )
-from ._cache import Cache, digest
+from ._cache import Cache, digest, tool_digest
 from ._config import matches, read_suppressions
 from ._files import FileChangedError, discover, write_atomic
 from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
@@ -96,10 +96,10 @@ class Options:
     analyse_every_file: bool = False
 
     def fingerprint(self, rules: Sequence[Rule]) -> str:
-        """What the cached results depend on besides the files: version, rules, settings."""
+        """What the cached results depend on besides the files: modfix's code, rules, settings."""
         from . import __version__
 
-        parts = [__version__, ",".join(r.code for r in self.enabled(rules)), str(self.unsafe_fixes),
+        parts = [__version__, tool_digest(), ",".join(r.code for r in self.enabled(rules)), str(self.unsafe_fixes),
                  ",".join(sorted(self.ignore)), repr(sorted((p, sorted(c)) for p, c in self.per_file_ignores)),
                  str(self.config_root), ",".join(sorted(self.module_factories))]
         return digest("\n".join(parts))[:16]

@@ -99,3 +99,19 @@ def test_no_cache_keeps_nothing(project):
     result = CliRunner().invoke(cli, ["check", "--no-cache", "pkg"])
     assert result.exit_code == 1
     assert not (project / ".modfix_cache").exists()
+
+
+def test_results_of_other_modfix_code_are_never_served(project, monkeypatch):
+    """A new checkout or install under the same version number (pre-commit moving to a new rev, an
+    edited rule) must not be answered from results the old code computed."""
+    from codemods import _engine
+
+    cold = check()
+    assert cold[0] == 1 and "MF101 [*]" in cold[1]
+    monkeypatch.setattr(_engine, "tool_digest", lambda: "other code")
+
+    parsed = []
+    real_parse = _engine.parse_file
+    monkeypatch.setattr(_engine, "parse_file", lambda *a, **k: parsed.append(a) or real_parse(*a, **k))
+    assert check() == cold
+    assert parsed, "a run under other modfix code answered from the old code's cache"
