@@ -328,22 +328,34 @@ _SCALAR_CALLS = frozenset({"builtins.float", "builtins.int", "builtins.bool", "b
 
 
 def is_scalar(node: ast.expr | None, function) -> bool:
-    """A Python number: a literal, arithmetic on numbers, ``float(...)``, ``math.*(...)``, or a parameter
-    whose default is a number (``momentum=0.1``) or whose annotation says so (``scale: float``)."""
+    """A Python number: a literal, arithmetic on numbers, ``float(...)``, ``math.*(...)``, a parameter
+    whose default is a number (``momentum=0.1``) or whose annotation says so (``scale: float``), or an
+    attribute this function sets once from a number (``self.slope = negative_slope``)."""
+    return _is_scalar(node, function, frozenset())
+
+
+def _is_scalar(node: ast.expr | None, function, attributes_followed: frozenset[str]) -> bool:
+    """``is_scalar``; ``attributes_followed`` holds the attributes whose assignment is being read, so
+    attributes set from each other (``self.a = self.b + 1; self.b = self.a``) end the walk."""
+    def scalar(child: ast.expr | None) -> bool:
+        return _is_scalar(child, function, attributes_followed)
+
     if isinstance(node, ast.Constant):
         return isinstance(node.value, (int, float, bool))
     if isinstance(node, ast.UnaryOp):
-        return is_scalar(node.operand, function)
+        return scalar(node.operand)
     if isinstance(node, ast.BinOp):
-        return is_scalar(node.left, function) and is_scalar(node.right, function)
+        return scalar(node.left) and scalar(node.right)
     if isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)):
         func = node.func
         name = func.id if isinstance(func, ast.Name) else ""
         module = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
         if module in ("np", "numpy"):  # np.radians(40): a number when every argument is one
-            return bool(node.args) and all(is_scalar(a, function) for a in node.args)
+            return bool(node.args) and all(scalar(a) for a in node.args)
         return module == "math" or f"builtins.{name}" in _SCALAR_CALLS
-    if isinstance(node, ast.Name) and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    if isinstance(node, ast.Name):
         bound = _local_number(node.id, function)
         if bound is not None:
             return bound
@@ -352,8 +364,15 @@ def is_scalar(node: ast.expr | None, function) -> bool:
             arg, default = parameter
             if _numeric_annotation(arg.annotation):
                 return True
-            return (isinstance(default, ast.Constant) and isinstance(default.value, (int, float, bool))
-                    and arg.annotation is None)
+            return default is not None and arg.annotation is None and is_scalar(default, None)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.attr not in attributes_followed:
+        def sets_it(target: ast.expr) -> bool:
+            return (isinstance(target, ast.Attribute) and target.attr == node.attr
+                    and isinstance(target.value, ast.Name) and target.value.id == node.value.id)
+        writes = [n for n in ast.walk(function) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
+                  and any(sets_it(t) for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
+        return (len(writes) == 1 and isinstance(writes[0], ast.Assign) and len(writes[0].targets) == 1
+                and _is_scalar(writes[0].value, function, attributes_followed | {node.attr}))
     return False
 
 
