@@ -544,13 +544,20 @@ class Values:
         return _is_self(expr.value, _self_name(function) or "")
 
     def _attribute_kind(self, attr: str, owner: ClassFacts) -> Kind:
-        assignments = owner.assignments.get(attr, [])
-        if assignments and all(
-            a.kind != "object_setattr" and self.kind(a.value, a.method, owner) is Kind.MODULE
-            for a in assignments
-        ):
-            return Kind.ALIAS
-        return Kind.UNKNOWN
+        key = (id(owner), "self." + attr)
+        if key in self._resolving:
+            return Kind.UNKNOWN  # `self.x = self.x.to(device)`: what it holds is what it held
+        self._resolving.add(key)
+        try:
+            assignments = owner.assignments.get(attr, [])
+            if assignments and all(
+                a.kind != "object_setattr" and self.kind(a.value, a.method, owner) is Kind.MODULE
+                for a in assignments
+            ):
+                return Kind.ALIAS
+            return Kind.UNKNOWN
+        finally:
+            self._resolving.discard(key)
 
     def _call_kind(self, call: ast.Call, function, owner, comprehension_names) -> Kind:
         func = call.func

@@ -132,6 +132,32 @@ def test_199_nested_lists_python_can_parse_are_analysed():
     assert Path("deep.py").read_text() == source.replace(TOWER_BUG, TOWER_FIX)
 
 
+SELF_DEFINED = """\
+import torch
+import torch.nn as nn
+
+
+class Renorm(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", torch.ones(3))
+        self.scale = torch.ones(3)
+
+    def forward(self, x):
+        self.mean = self.mean.to(x.device)
+        return x + self.scale * self.mean
+"""
+
+
+def test_an_attribute_defined_from_itself_is_analysed_not_an_internal_error():
+    """``self.mean = self.mean.to(device)``: what the attribute holds is what it held; asking what
+    it holds must not ask the same question again (found by the precision corpus: avalanche)."""
+    write("renorm.py", SELF_DEFINED)
+    result = invoke("check", "--no-cache", "renorm.py")
+    assert result.exit_code == 1 and "internal error" not in result.output
+    assert "`self.scale` holds a tensor" in result.output
+
+
 DEEP_MODULES = """\
 import torch.nn as nn
 
