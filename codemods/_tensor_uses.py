@@ -147,6 +147,8 @@ class UseClassifier:
             if isinstance(step, Access):
                 if step.kind in _WRITES and not walk.same_object:
                     return Access(AccessKind.UNKNOWN, step.node)  # written into a copy, not the attribute
+                if step.kind is AccessKind.COMPUTE:
+                    walk.partners |= self._computed_from_attributes(step.node, node, walk.method)
                 return dataclasses.replace(step, reshaped=walk.reshaped,
                                            partners=step.partners | frozenset(walk.partners))
             node = step
@@ -480,6 +482,30 @@ class UseClassifier:
         others += [k.value for k in call.keywords if k.arg in _TENSOR_KEYWORDS and k.value is not node]
         return any(not _is_number(a) and not isinstance(a, ast.Constant) and not self._fresh(a)
                    and not self._plain_attribute(a, method) for a in others)
+
+    def _computed_from_attributes(self, computation: ast.AST, carrier: ast.AST, method) -> set[str]:
+        """The plain attributes that the other values of a computation are computed from, through the
+        locals of the method: ``w = op(self.weight); F.linear(x, w, self.bias)`` meets ``self.weight``
+        (what is computed from a tensor lives where it does)."""
+        found: set[str] = set()
+        pending = [c for c in ast.iter_child_nodes(computation) if c is not carrier]
+        followed: set[str] = set()
+        while pending:
+            n = pending.pop()
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in MOVE_METHODS:
+                if isinstance(self._method(n.func.attr, n, None), Access):
+                    continue  # `self.weight.to(x.device)`: moved to where it is used, not where the attribute lives
+                pending.append(n.func.value)  # `.to(torch.float32)`: a cast stays where it is
+                continue
+            if self._plain_attribute(n, method):
+                found.add(n.attr)
+            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in followed:
+                followed.add(n.id)
+                bindings = self._local_bindings(method).get(n.id, [])
+                pending += [b.value for b in bindings if isinstance(b, (ast.Assign, ast.AnnAssign))
+                            and b.value is not None]
+            pending += ast.iter_child_nodes(n)
+        return found
 
     def _fresh(self, expr: ast.AST) -> bool:
         """``torch.ones(shape)``: a tensor made on the spot without a device, on the default device just
