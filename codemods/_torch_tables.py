@@ -2,7 +2,8 @@
 
 CLASS_BASES: every class in the MRO of an nn.Module subclass of torch, by the name it is defined under,
 with its direct bases (object left out). ALIASES: the other public names those classes are imported by.
-TENSOR_METHODS: the public methods of torch.Tensor.
+TENSOR_METHODS: the public methods of torch.Tensor. SKIPPED_MODULES: the submodules of torch that did
+not import where the table was generated (optional dependencies): classes defined there are missing.
 """
 
 CLASS_BASES = {
@@ -1579,3 +1580,55 @@ TENSOR_METHODS = frozenset((
     'unsqueeze', 'unsqueeze_', 'untyped_storage', 'values', 'var', 'vdot', 'view', 'view_as', 'vsplit', 'where',
     'xlogy', 'xlogy_', 'xpu', 'zero_',
 ))
+
+SKIPPED_MODULES = (
+    'torch._dynamo.polyfills.pytree',
+    'torch._dynamo.test_case',
+    'torch._dynamo.test_minifier_common',
+    'torch._inductor.codegen.cutedsl._cutedsl_utils',
+    'torch._inductor.fx_passes.numeric_utils',
+    'torch._inductor.kernel.vendored_templates.cutedsl.dense_blockscaled_gemm_persistent',
+    'torch._inductor.kernel.vendored_templates.cutedsl.kernels.cutedsl_grouped_gemm',
+    'torch._inductor.kernel.vendored_templates.cutedsl.wrappers',
+    'torch._inductor.test_case',
+    'torch._native.ops.bmm_outer_product.triton_kernels',
+    'torch._native.ops.foreach_mm.nvmath_impl',
+    'torch._native.ops.scatter_add._ptx',
+    'torch._native.ops.scatter_add.tma_kernel',
+    'torch._native.ops.scatter_add.vec_scatter_kernel',
+    'torch._native.ops.topk.cutedsl_kernels',
+    'torch._vendor.quack',
+    'torch.ao.pruning._experimental.data_sparsifier.lightning.callbacks.data_sparsity',
+    'torch.backends._coreml.preprocess',
+    'torch.contrib._tensorboard_vis',
+    'torch.distributed._tools.ilp_utils',
+    'torch.distributed._tools.sac_ilp',
+    'torch.distributed.debug._debug_handlers',
+    'torch.distributed.elastic.rendezvous.etcd_rendezvous_backend',
+    'torch.distributed.tensor._ops.strategy_validation',
+    'torch.distributed.tensor.debug',
+    'torch.distributed.tensor.experimental._context_parallel._sharding_rules',
+    'torch.onnx._internal.exporter._analysis',
+    'torch.onnx._internal.exporter._building',
+    'torch.onnx._internal.exporter._compat',
+    'torch.onnx._internal.exporter._core',
+    'torch.onnx._internal.exporter._fx_passes',
+    'torch.onnx._internal.exporter._registration',
+    'torch.onnx._internal.exporter._reporting',
+    'torch.onnx._internal.exporter._schemas',
+    'torch.onnx._internal.exporter._tensors',
+    'torch.onnx._internal.exporter._torchlib._tensor_typing',
+    'torch.onnx._internal.exporter._torchlib._torchlib_registry',
+    'torch.onnx._internal.exporter._torchlib.ops',
+    'torch.onnx._internal.exporter._type_casting',
+    'torch.onnx._internal.torchscript_exporter.verification',
+    'torch.testing._internal.distributed._shard.sharded_tensor',
+    'torch.testing._internal.opinfo',
+    'torch.utils._cxx_pytree',
+    'torch.utils.benchmark.examples.op_benchmark',
+    'torch.utils.benchmark.op_fuzzers.binary',
+    'torch.utils.benchmark.op_fuzzers.sparse_binary',
+    'torch.utils.benchmark.op_fuzzers.sparse_unary',
+    'torch.utils.benchmark.op_fuzzers.unary',
+    'torch.utils.tensorboard',
+)

@@ -87,3 +87,30 @@ def test_the_method_lists_of_the_tensor_analysis_are_tensor_methods():
         assert {name for name in table if not hasattr(torch.Tensor, name)} == set()
     assert (uses.METADATA_ATTRIBUTES | uses.VALUE_ATTRIBUTES) - set(dir(torch.Tensor)) == set()
     assert {name for name in uses.DIMENSION_CHANGING if not hasattr(torch, name)} == set()
+
+
+def test_the_table_check_leaves_out_what_only_one_side_could_import():
+    """A torch submodule that needs an optional dependency (numpy, tensorboard) imports in one place and
+    not in another: the check must hold in both, and still see a class that is missing or changed."""
+    import importlib.util
+
+    script = Path(__file__).with_name("generate_torch_tables.py")
+    spec = importlib.util.spec_from_file_location("generate_torch_tables", script)
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    from codemods import _torch_tables as table
+
+    bases, aliases = dict(table.CLASS_BASES), dict(table.ALIASES)
+    assert generator.differences(bases, aliases, []) == []
+    # more imports here than where the table was made: classes of its skipped modules are no difference
+    extra = dict(bases, **{"torch.utils.tensorboard.writer.Plotter": ("torch.nn.Module",)})
+    assert generator.differences(extra, aliases, []) == []
+    # fewer imports here: classes of the modules that did not import are no difference either
+    fewer = {k: v for k, v in bases.items() if not k.startswith("torch.nn.modules.linear.")}
+    fewer_aliases = {k: v for k, v in aliases.items() if not v.startswith("torch.nn.modules.linear.")}
+    assert generator.differences(fewer, fewer_aliases, ["torch.nn.modules.linear"]) == []
+    # but a class that only this torch has, one it lacks, or other bases, is
+    assert generator.differences(dict(bases, **{"torch.nn.modules.linear.Fancy": ("torch.nn.Module",)}), aliases, [])
+    assert generator.differences(fewer, fewer_aliases, [])
+    changed = dict(bases, **{"torch.nn.modules.linear.Linear": ("torch.nn.Module", "abc.ABC")})
+    assert generator.differences(changed, aliases, [])
