@@ -1,7 +1,8 @@
 """The cache that lets a run over an unchanged tree skip reading, parsing and analysing it.
 
-One pickle per modfix version and configuration under the cache directory (``.modfix_cache/`` in the
-project root). For each file it keeps the size and mtime it had (a stat that matches means "not
+One pickle per modfix build (its version and a digest of its own source files: another checkout under
+the same version number must not be answered from this one's results) and configuration under the cache
+directory (``.modfix_cache/`` in the project root). For each file it keeps the size and mtime it had (a stat that matches means "not
 changed", as Ruff decides; when they differ, the content digest decides), the file's summary for the
 class hierarchy, and the findings of its last analysis with the fingerprint they were computed
 under: the file's digest plus the digests of the files holding its classes' bases and subclasses,
