@@ -372,6 +372,7 @@ def _is_scalar(node: ast.expr | None, function, attributes_followed: frozenset[s
         writes = [n for n in ast.walk(function) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
                   and any(sets_it(t) for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
         return (len(writes) == 1 and isinstance(writes[0], ast.Assign) and len(writes[0].targets) == 1
+                and (writes[0].lineno, writes[0].col_offset) < (node.lineno, node.col_offset)
                 and _is_scalar(writes[0].value, function, attributes_followed | {node.attr}))
     return False
 
