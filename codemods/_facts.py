@@ -335,10 +335,21 @@ def _classify_use(node: ast.Attribute, attr: str, method: ast.FunctionDef) -> Us
     return use
 
 
+_PINNED_DEVICES: "weakref.WeakKeyDictionary[ast.ClassDef, str]" = weakref.WeakKeyDictionary()
+
+
 def pinned_device(facts: ClassFacts) -> str:
     """``x.to(self.device)`` in a method outside __init__, where __init__ sets ``self.device`` from a
     constructor argument or a constant: the class computes on a device of its own choosing, whatever
-    ``model.to()`` says. Returns the attribute (``device``), or ""."""
+    ``model.to()`` says. Returns the attribute (``device``), or "" (once per class: each of its
+    attributes asks)."""
+    known = _PINNED_DEVICES.get(facts.node)
+    if known is None:
+        known = _PINNED_DEVICES[facts.node] = _pinned_device(facts)
+    return known
+
+
+def _pinned_device(facts: ClassFacts) -> str:
     init = facts.methods.get("__init__")
     if init is None:
         return ""
@@ -549,7 +560,8 @@ class Values:
             return Kind.UNKNOWN  # `self.x = self.x.to(device)`: what it holds is what it held
         self._resolving.add(key)
         try:
-            assignments = owner.assignments.get(attr, [])
+            # `self.enc = self.enc.to(device)` holds what it held: the other assignments say what that is
+            assignments = [a for a in owner.assignments.get(attr, []) if not self._keeps_itself(a.value, attr, a.method)]
             if assignments and all(
                 a.kind != "object_setattr" and self.kind(a.value, a.method, owner) is Kind.MODULE
                 for a in assignments
@@ -558,6 +570,13 @@ class Values:
             return Kind.UNKNOWN
         finally:
             self._resolving.discard(key)
+
+    def _keeps_itself(self, value: ast.expr | None, attr: str, function) -> bool:
+        """``self.enc.to(device).eval()``: the attribute's own value, through methods that return it."""
+        while (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+               and value.func.attr in _MODULE_PRESERVING_METHODS):
+            value = value.func.value
+        return isinstance(value, ast.Attribute) and value.attr == attr and self._is_self_attr(value, function)
 
     def _call_kind(self, call: ast.Call, function, owner, comprehension_names) -> Kind:
         func = call.func
