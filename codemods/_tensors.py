@@ -10,9 +10,10 @@ dtype family, whether its values are random, whether they are a structured const
 from __future__ import annotations
 
 import ast
+import weakref
 from dataclasses import dataclass, replace
 
-from ._facts import Names
+from ._facts import Names, parent_of
 
 RANDOM_FACTORIES = frozenset({
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal",
@@ -327,6 +328,16 @@ _SCALAR_CALLS = frozenset({"builtins.float", "builtins.int", "builtins.bool", "b
                            "builtins.abs", "builtins.min", "builtins.max"})
 
 
+# numpy functions that map numbers to a number (np.linspace(0, 1, 4) and the other array makers do not);
+# modfix never imports numpy, so the few that matter are named here
+_NUMPY_ELEMENTWISE = frozenset({
+    "sqrt", "cbrt", "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan",
+    "arcsin", "arccos", "arctan", "arctan2", "sinh", "cosh", "tanh", "radians", "deg2rad", "degrees", "rad2deg",
+    "power", "abs", "absolute", "floor", "ceil", "round", "maximum", "minimum", "hypot", "float32", "float64",
+    "int32", "int64",
+})
+
+
 def is_scalar(node: ast.expr | None, function) -> bool:
     """A Python number: a literal, arithmetic on numbers, ``float(...)``, ``math.*(...)``, a parameter
     whose default is a number (``momentum=0.1``) or whose annotation says so (``scale: float``), or an
@@ -351,7 +362,7 @@ def _is_scalar(node: ast.expr | None, function, attributes_followed: frozenset[s
         name = func.id if isinstance(func, ast.Name) else ""
         module = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
         if module in ("np", "numpy"):  # np.radians(40): a number when every argument is one
-            return bool(node.args) and all(scalar(a) for a in node.args)
+            return func.attr in _NUMPY_ELEMENTWISE and bool(node.args) and all(scalar(a) for a in node.args)
         return module == "math" or f"builtins.{name}" in _SCALAR_CALLS
     if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
@@ -365,16 +376,69 @@ def _is_scalar(node: ast.expr | None, function, attributes_followed: frozenset[s
             if _numeric_annotation(arg.annotation):
                 return True
             return default is not None and arg.annotation is None and is_scalar(default, None)
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.attr not in attributes_followed:
-        def sets_it(target: ast.expr) -> bool:
-            return (isinstance(target, ast.Attribute) and target.attr == node.attr
-                    and isinstance(target.value, ast.Name) and target.value.id == node.value.id)
-        writes = [n for n in ast.walk(function) if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign))
-                  and any(sets_it(t) for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]
-        return (len(writes) == 1 and isinstance(writes[0], ast.Assign) and len(writes[0].targets) == 1
-                and (writes[0].lineno, writes[0].col_offset) < (node.lineno, node.col_offset)
-                and _is_scalar(writes[0].value, function, attributes_followed | {node.attr}))
+    if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.attr not in attributes_followed
+            and len(attributes_followed) < _ATTRIBUTES_FOLLOWED_AT_MOST):
+        value = _attribute_number_source(node, function)
+        return value is not None and _is_scalar(value, function, attributes_followed | {node.attr})
     return False
+
+
+_ATTRIBUTES_FOLLOWED_AT_MOST = 8
+
+
+def _attribute_number_source(read: ast.Attribute, function: ast.FunctionDef) -> ast.expr | None:
+    """The value ``self.slope`` certainly holds where this function reads it: the function itself set it
+    with a statement of its own body that always runs before the read (``self.slope = negative_slope``),
+    and sets it nowhere else; between the two it calls no method that could set it again."""
+    writes = _attribute_writes(function)
+    if writes is None:
+        return None
+    found = writes.get((read.value.id, read.attr), [])
+    if len(found) != 1 or not isinstance(found[0], ast.Assign) or len(found[0].targets) != 1:
+        return None
+    write = found[0]
+    body = function.body
+    if write not in body:
+        return None  # inside an if, a loop or a try: it may not run
+    statement = read
+    while statement is not None and statement not in body:
+        statement = parent_of(statement)
+    if statement is None or body.index(statement) <= body.index(write):
+        return None
+    for between in body[body.index(write) + 1: body.index(statement) + 1]:
+        if any(isinstance(n, ast.Call) and _calls_the_instance(n, read.value.id) for n in ast.walk(between)):
+            return None  # `self._per_channel(dim)`, `super().reset()`: may set it again
+    return write.value
+
+
+def _calls_the_instance(call: ast.Call, self_name: str) -> bool:
+    func = call.func
+    while isinstance(func, ast.Attribute):
+        func = func.value
+    return (isinstance(func, ast.Name) and func.id == self_name) or (
+        isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "super")
+
+
+_WRITES_BY_FUNCTION: "weakref.WeakKeyDictionary[ast.AST, dict | None]" = weakref.WeakKeyDictionary()
+
+
+def _attribute_writes(function: ast.FunctionDef) -> dict[tuple[str, str], list[ast.stmt]] | None:
+    """(object name, attribute) -> the statements of the function that set it, in any form (``=``,
+    tuple targets, ``+=``, ``for``, ``with ... as``); None when ``setattr`` may set any of them."""
+    if function in _WRITES_BY_FUNCTION:
+        return _WRITES_BY_FUNCTION[function]
+    writes: dict[tuple[str, str], list[ast.stmt]] | None = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr":
+            writes = None
+            break
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+            owner = parent_of(node)
+            while isinstance(owner, (ast.Tuple, ast.List, ast.Starred)):
+                owner = parent_of(owner)
+            writes.setdefault((node.value.id, node.attr), []).append(owner)
+    _WRITES_BY_FUNCTION[function] = writes
+    return writes
 
 
 def _local_number(name: str, function: ast.FunctionDef) -> bool | None:
