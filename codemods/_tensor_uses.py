@@ -130,6 +130,8 @@ class UseClassifier:
         # (expr, method) -> is it another plain attribute of the module (no submodule, no Parameter)?
         self._plain_attribute = plain_attribute
         self._local_bindings = local_bindings
+        self._local_partners: dict[ast.AST, dict[str, frozenset[str]]] = {}  # method -> local -> attributes
+        self._plain_memo: dict[tuple, bool] = {}
         self._callers = callers  # method -> [(the call `self.method(...)`, the method it is in, runtime)]
 
     # -- reads
@@ -484,28 +486,94 @@ class UseClassifier:
                    and not self._plain_attribute(a, method) for a in others)
 
     def _computed_from_attributes(self, computation: ast.AST, carrier: ast.AST, method) -> set[str]:
-        """The plain attributes that the other values of a computation are computed from, through the
-        locals of the method: ``w = op(self.weight); F.linear(x, w, self.bias)`` meets ``self.weight``
-        (what is computed from a tensor lives where it does)."""
+        """The plain attributes that the other values of a computation live with, through the locals
+        of the method: ``w = op(self.weight); F.linear(x, w, self.bias)`` meets ``self.weight`` (what
+        is computed from a tensor lives where it does)."""
         found: set[str] = set()
-        pending = [c for c in ast.iter_child_nodes(computation) if c is not carrier]
-        followed: set[str] = set()
-        while pending:
-            n = pending.pop()
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in MOVE_METHODS:
-                if isinstance(self._method(n.func.attr, n, None), Access):
-                    continue  # `self.weight.to(x.device)`: moved to where it is used, not where the attribute lives
-                pending.append(n.func.value)  # `.to(torch.float32)`: a cast stays where it is
-                continue
-            if self._plain_attribute(n, method):
-                found.add(n.attr)
-            elif isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in followed:
-                followed.add(n.id)
-                bindings = self._local_bindings(method).get(n.id, [])
-                pending += [b.value for b in bindings if isinstance(b, (ast.Assign, ast.AnnAssign))
-                            and b.value is not None]
-            pending += ast.iter_child_nodes(n)
+        locals_with = self._locals_living_with(method)
+        for child in ast.iter_child_nodes(computation):
+            if child is not carrier:
+                attrs, names = self._lives_with(child, method)
+                found |= attrs
+                for name in names:
+                    found |= locals_with.get(name, frozenset())
         return found
+
+    def _lives_with(self, expr: ast.AST, method) -> tuple[set[str], set[str]]:
+        """The plain attributes and the locals whose device the value of ``expr`` follows: not what is
+        only read for its shape, dtype or a Python value (``n = self.t.shape[0]``, ``len(self.t)``,
+        ``self.t.item()``), nor what is moved elsewhere (``self.t.to(x.device)``, ``.cpu()``); but
+        ``x.to(self.t.device)`` and ``torch.zeros_like(self.t)`` live with ``self.t``."""
+        attrs: set[str] = set()
+        names: set[str] = set()
+        pending = [expr]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.Attribute):
+                if node.attr == "device":
+                    pending.append(node.value)  # `device=self.t.device`: made where self.t is
+                elif node.attr not in METADATA_ATTRIBUTES:
+                    if self._is_plain_attribute(node, method):
+                        attrs.add(node.attr)
+                    else:
+                        pending.append(node.value)
+                continue
+            if isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Load):
+                    names.add(node.id)
+                continue
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in MOVE_METHODS:
+                    if isinstance(self._method(func.attr, node, None), Access):
+                        # moved: it lives where the target does (`.to(self.t.device)`, `.type_as(self.t)`)
+                        pending += [a for a in node.args if not is_dtype(a, self.names)]
+                        pending += [k.value for k in node.keywords if k.arg in ("device", "other", None)]
+                    else:
+                        pending.append(func.value)  # `.to(torch.float32)`: a cast stays where it is
+                    continue
+                if isinstance(func, ast.Attribute) and func.attr in METADATA_METHODS:
+                    continue  # `.item()`, `.size()`, `.cpu()`: a Python value, or a tensor on the CPU
+                if (self.names.qualname(func) or "").removeprefix("builtins.") in _METADATA_BUILTINS:
+                    continue  # `len(self.t)`, `float(self.t)`
+            if isinstance(node, ast.Subscript):
+                pending.append(node.value)  # an index may stay on the CPU whatever device it indexes
+                continue
+            pending += ast.iter_child_nodes(node)
+        return attrs, names
+
+    def _locals_living_with(self, method) -> dict[str, frozenset[str]]:
+        """For each local of the method, the plain attributes its values live with (every binding
+        counted, through other locals), computed once per method."""
+        known = self._local_partners.get(method)
+        if known is not None:
+            return known
+        direct: dict[str, set[str]] = {}
+        through: dict[str, set[str]] = {}
+        for name, bindings in self._local_bindings(method).items():
+            for binding in bindings:
+                for value in _bound_values(binding):
+                    attrs, names = self._lives_with(value, method)
+                    direct.setdefault(name, set()).update(attrs)
+                    through.setdefault(name, set()).update(names - {name})
+        changed = True
+        while changed:  # through other locals, until nothing more is learned
+            changed = False
+            for name, others in through.items():
+                before = len(direct[name])
+                for other in others:
+                    direct[name] |= direct.get(other, set())
+                changed = changed or len(direct[name]) != before
+        result = {name: frozenset(attrs) for name, attrs in direct.items() if attrs}
+        self._local_partners[method] = result
+        return result
+
+    def _is_plain_attribute(self, node: ast.Attribute, method) -> bool:
+        key = (method, node.attr, getattr(node.value, "id", None))
+        known = self._plain_memo.get(key)
+        if known is None:
+            known = self._plain_memo[key] = bool(self._plain_attribute(node, method))
+        return known
 
     def _fresh(self, expr: ast.AST) -> bool:
         """``torch.ones(shape)``: a tensor made on the spot without a device, on the default device just
@@ -552,6 +620,23 @@ class _Walk:
     self_name: str = "self"
     reshaped: bool = False
     partners: set[str] = dataclasses.field(default_factory=set)
+
+
+def _bound_values(binding: ast.AST) -> list[ast.AST]:
+    """What a local is bound to by one of its bindings (``w = ...``, ``w, k = ...``, ``w += ...``,
+    ``(w := ...)``, ``for w in ...``, ``with ... as w``, what a nested ``def w()`` returns); nothing
+    for a parameter or an import."""
+    while isinstance(binding, (ast.Tuple, ast.List, ast.Starred)):
+        binding = parent_of(binding)
+    if isinstance(binding, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+        return [binding.value] if binding.value is not None else []
+    if isinstance(binding, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return [binding.iter]
+    if isinstance(binding, ast.withitem):
+        return [binding.context_expr]
+    if isinstance(binding, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return [n.value for n in ast.walk(binding) if isinstance(n, (ast.Return, ast.Yield)) and n.value is not None]
+    return []
 
 
 def _unpacked_into(node: ast.AST, parent: ast.AST) -> ast.Name | None:

@@ -5,7 +5,9 @@
 - <case>.findings             what `check --unsafe-fixes` reports, one `LINE:COL CODE APPLICABILITY MESSAGE`
                               line per finding (regenerate with MODFIX_UPDATE_GOLDEN=1 and review the diff)
 
-A case for a rule that is off by default names it in its first lines: `# extend-select: MF307`.
+A case for a rule that is off by default names it in its first lines: `# extend-select: MF307`. A case
+whose point is an attribute the class keeps plain on purpose (the tensor a fixed one is judged against)
+names it there too, `# stays-plain: weight`, so the runtime test does not count it as unregistered.
 """
 from __future__ import annotations
 
@@ -48,6 +50,15 @@ class Case:
                 extra = [code.strip() for code in line.split(":", 1)[1].split(",")]
                 return [r.code for r in RULES if r.default_enabled] + extra
         return None
+
+
+    @property
+    def stays_plain(self) -> frozenset[str]:
+        """Attributes of the built model that the case keeps plain on purpose."""
+        for line in read(self.input).splitlines()[:3]:
+            if line.startswith("# stays-plain:"):
+                return frozenset(name.strip() for name in line.split(":", 1)[1].split(","))
+        return frozenset()
 
 
 def all_cases() -> list[Case]:
