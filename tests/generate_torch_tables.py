@@ -155,6 +155,11 @@ def differences(bases, aliases, skipped) -> list[str]:
                 found.append(f"{kind} {name}: in this torch, not in the table")
     if set(tensor_methods()) != set(table["TENSOR_METHODS"]):
         found.append("TENSOR_METHODS differ")
+    import torch
+
+    made_from = f"from torch {torch.__version__.split('+')[0]}:"
+    if made_from not in (table.get("__doc__") or "").splitlines()[0]:
+        found.append(f"the table was not generated {made_from[:-1]}")
     return found
 
 
