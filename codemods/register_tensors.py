@@ -605,8 +605,14 @@ class TensorAnalysis:
             if isinstance(value, (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.JoinedStr, ast.ListComp,
                                   ast.DictComp)) or kind in (Kind.MODULE, Kind.ALIAS) or is_scalar(
                                       value, assignment.method):
-                decision.worse(DISPLAY, f"{where} assigns it a value that is not a tensor, which a "
-                                        f"{'Parameter' if choice == PARAMETER else 'buffer'} rejects")
+                if all(_exclusive(assignment.stmt, c.stmt) for c, _ in evidence.candidates):
+                    # The two never meet, so nothing raises; but one name holding a number on one path and
+                    # state on the other leaves what the author meant open.
+                    decision.worse(DISPLAY, f"on another path ({where}) it is a value that is not a tensor, so "
+                                            "whether it is state is unclear")
+                else:
+                    decision.worse(DISPLAY, f"{where} assigns it a value that is not a tensor, which a "
+                                            f"{'Parameter' if choice == PARAMETER else 'buffer'} rejects")
             elif assignment in own:
                 decision.worse(UNSAFE, f"{where} assigns it a value modfix cannot see, rewritten the same way")
             elif choice == PARAMETER or self.tensors.info(value, assignment.method) is None:
