@@ -59,6 +59,12 @@ class Cache:
         self.last_run: tuple[str, dict[str, str]] = ("", {})
         self.dirty = False
         try:
+            # made first: creating it later would change the signature of the folder holding it, which
+            # the run records before walking it (a replay would then never match)
+            os.makedirs(directory, exist_ok=True)
+        except OSError:
+            pass
+        try:
             with open(self.path, "rb") as handle:
                 loaded = pickle.load(handle)
             if isinstance(loaded, tuple) and len(loaded) == 2 and isinstance(loaded[0], dict):

@@ -28,7 +28,7 @@ from ._facts import (
 )
 from ._cache import Cache, digest, tool_digest
 from ._config import matches, read_suppressions
-from ._files import FileChangedError, discover, write_atomic
+from ._files import FileChangedError, discover, project_of, write_atomic
 from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
 from ._rule import Applicability, Edit, Finding, Fix, Rule
 from ._replay import signature_of
@@ -57,6 +57,22 @@ class FileResult:
     from_stdin: bool = False
     data: bytes | None = None  # the bytes as read
     source: Source | None = None  # how they decode, to encode the result the same way
+
+    digest: str | None = None  # of the bytes analysed, when they were not kept (a result from the cache)
+
+    def analysed_text(self) -> str | None:
+        """The text the findings point into. A result from the cache was never read: read it now, and
+        only if it still holds the bytes that were analysed (else None)."""
+        if self.original is None and self.digest is not None and not self.from_stdin:
+            try:
+                with open(self.path, "rb") as handle:
+                    data = handle.read()
+                if digest(data) == self.digest:
+                    self.source = decode(data)
+                    self.original = self.source.text
+            except (OSError, SourceError):
+                pass
+        return self.original
 
     def output_bytes(self) -> bytes | None:
         """The file's content after the run: the rewrite in the original encoding, else the input."""
@@ -493,7 +509,11 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
     discovered = discover([p for p in paths if p != "-"], exclude=exclude,
                           watch=report.watched if cache is not None else None)
     report.errors.extend(FileError(e.path, e.message) for e in discovered.errors)
-    displays = [str(path) for path in discovered.files]
+    named = [str(path) for path in discovered.files]
+    # the rest of their projects: read for the class hierarchy, neither reported nor fixed
+    context = _project_context(named + ([stdin_path] if "-" in paths and stdin_path != "-" else []), exclude,
+                               report.watched if cache is not None else None)
+    displays = named + context
     jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
     parallel = jobs > 1 and len(displays) >= PARALLEL_THRESHOLD and _can_fork()
 
@@ -517,11 +537,12 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
         group = None
         if parallel and len(pending) >= PARALLEL_THRESHOLD:
             # each worker keeps the trees it parsed for step 2, so that no file is parsed twice
-            group = workers.enter_context(WorkerGroup(jobs, _EngineWorker(rules, options, write)))
+            group = workers.enter_context(WorkerGroup(jobs, _EngineWorker(rules, options, write,
+                                                                          context=frozenset(context))))
             fresh, lost = group.step1(_largest_first(pending, stats))
             fresh += [_first_pass(path) for path in lost]
         else:
-            fresh, _ = _first_passes(pending, options)
+            fresh, _ = _first_passes(pending, options, context=frozenset(context))
         for first in fresh:
             known[first.path] = first
             if cache is not None:
@@ -537,8 +558,9 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
                       budget=TREE_BUDGET)
 
         # 2. the files that define Module classes: analyse, fix, write (unless the cache has the answer)
-        targets = [f for f in firsts if f.summary and (f.from_stdin or options.analyse_every_file
-                                                       or the_run.hierarchy.defines_modules(f.summary))]
+        named_here = set(named)
+        targets = [f for f in firsts if f.summary and (f.path in named_here or f.from_stdin) and (
+            f.from_stdin or options.analyse_every_file or the_run.hierarchy.defines_modules(f.summary))]
         chosen = {id(f) for f in targets}
         the_run.forget(f.path for f in firsts if f.parsed is not None and id(f) not in chosen)
         the_run.pinned = {f.path for f in targets if f.parsed is not None}
@@ -575,7 +597,10 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
             if result is not None and result.error is None and not result.written:
                 cache.store_result(path, fingerprint, result.findings)  # the file on disk is as analysed
         cache.save()
+    outside = set(context)
     for first in firsts:
+        if first.path in outside:
+            continue
         result = results.get(first.path) or FileResult(first.path, error=first.error, from_stdin=first.from_stdin)
         if first.from_stdin:
             result.data = first.data
@@ -598,9 +623,23 @@ def _reuse_cached(cache: Cache, firsts: list["FirstPass"], targets: list["FirstP
         fingerprints[first.path] = fingerprint or _fingerprint(the_run.hierarchy, first, digests)
         findings = cache.result(first.path, fingerprints[first.path])
         if findings is not None and not (fixes_needed and any(options.applies(f) for f in findings)):
-            results[first.path] = FileResult(first.path, findings=findings, remaining=list(findings))
+            results[first.path] = FileResult(first.path, findings=findings, remaining=list(findings),
+                                             digest=first.digest)
     cache.last_run = (run_digest, dict(fingerprints))
     return fingerprints
+
+
+def _project_context(named: Sequence[str], exclude: Sequence[str], watch: list | None) -> list[str]:
+    """The Python files of the named files' projects (``project_of``) that were not named, walked as a
+    named folder would be (excludes, .gitignore), spelled relative to the working folder when below it."""
+    roots = dict.fromkeys(root for root in (project_of(path, watch) for path in named) if root is not None)
+    if not roots:
+        return []
+    here = os.getcwd()
+    spelled = [os.path.relpath(root, here) if os.path.commonpath([root, here]) == here else root for root in roots]
+    taken = {os.path.realpath(path) for path in named}
+    found = discover(spelled, exclude=exclude, watch=watch).files
+    return [str(path) for path in found if os.path.realpath(path) not in taken]
 
 
 def _largest_first(paths: list[str], stats: dict[str, os.stat_result]) -> list[str]:
@@ -632,12 +671,14 @@ PARALLEL_THRESHOLD = 64  # below this, starting processes costs more than it sav
 TREE_BUDGET = 8_000_000
 
 
-def _first_passes(paths: Sequence[str], options: Options, kept: int = 0) -> tuple[list[FirstPass], int]:
+def _first_passes(paths: Sequence[str], options: Options, kept: int = 0,
+                  context: frozenset[str] = frozenset()) -> tuple[list[FirstPass], int]:
     """Step 1 over the files, keeping the trees that step 2 will probably analyse while they fit the
-    budget (``kept`` bytes of it are used); returns the results and the bytes now used."""
+    budget (``kept`` bytes of it are used; never those of the ``context``, which step 2 does not
+    analyse); returns the results and the bytes now used."""
     firsts = []
     for path in paths:
-        first = _first_pass(path, keep=True, keep_all=options.analyse_every_file)
+        first = _first_pass(path, keep=path not in context, keep_all=options.analyse_every_file)
         if first.parsed is not None:
             size = len(first.parsed.source.text)
             if kept + size <= TREE_BUDGET and (options.analyse_every_file or _imports_torch(first.summary)):
@@ -763,14 +804,15 @@ class _EngineWorker:
     keeping the trees of likely Module files within the budget; step 2 analyses (and fixes) a file,
     from its kept tree when it has one."""
 
-    def __init__(self, rules: Sequence[Rule], options: Options, write: bool, inherited: Run | None = None):
-        self.rules, self.options, self.write = rules, options, write
+    def __init__(self, rules: Sequence[Rule], options: Options, write: bool, inherited: Run | None = None,
+                 context: frozenset[str] = frozenset()):
+        self.rules, self.options, self.write, self.context = rules, options, write, context
         self.run = inherited
         self.kept: dict[str, FirstPass] = {}
         self.kept_bytes = 0
 
     def step1(self, paths: list[str]) -> tuple[list[FirstPass], list[str]]:
-        firsts, self.kept_bytes = _first_passes(paths, self.options, self.kept_bytes)
+        firsts, self.kept_bytes = _first_passes(paths, self.options, self.kept_bytes, self.context)
         kept = [f for f in firsts if f.parsed is not None]
         self.kept.update((f.path, f) for f in kept)
         return [FirstPass(f.path, f.summary, f.error, digest=f.digest) for f in firsts], [f.path for f in kept]

@@ -110,6 +110,37 @@ def discover(paths: Sequence[str | os.PathLike], *, exclude: Sequence[str] = (),
     return Discovery(files=files, errors=errors)
 
 
+# What marks the top of a project: a run on some of its files reads the rest of it (see ``project_of``).
+PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+PACKAGE_MARKER = "__init__.py"
+
+
+def project_of(path: str | os.PathLike, watch: list[tuple[str, tuple | None]] | None = None) -> str | None:
+    """The folder of the project a file belongs to, whose other files can subclass its classes or hold
+    their bases: the nearest folder above it with a pyproject.toml, setup.cfg, setup.py or .git; failing
+    that, the top of the package chain holding it (a tree unpacked from a wheel); None for a loose script.
+
+    With ``watch``, appends each marker looked for, with its ``signature``: if none of them changes,
+    the same file belongs to the same project."""
+    def exists(candidate: str) -> bool:
+        if watch is not None:
+            watch.append((candidate, signature(candidate)))
+        return os.path.lexists(candidate)
+
+    folder = os.path.dirname(os.path.abspath(os.fsdecode(path)))
+    package_top, in_chain = None, True
+    while True:
+        if any(exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):
+            return folder
+        if in_chain:
+            in_chain = exists(os.path.join(folder, PACKAGE_MARKER))
+            package_top = folder if in_chain else package_top
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return package_top
+        folder = parent
+
+
 def _walk_python_files(root: str, exclude: tuple[str, ...], errors: list[PathError],
                        watch: list | None = None) -> Iterator[str]:
     """Depth-first, entries of each directory in name order; yields paths spelled from ``root``."""

@@ -111,7 +111,8 @@ class _FileText:
 
 
 def _files(report: RunReport) -> dict[int, _FileText]:
-    return {id(result): _FileText(result) for result in report.files if result.original is not None}
+    return {id(result): _FileText(result) for result in report.files
+            if any(f.fix is not None for f in result.findings) and result.analysed_text() is not None}
 
 
 # --- json ------------------------------------------------------------------------------------------
@@ -149,7 +150,8 @@ def findings_as_json(report: RunReport, options: Options) -> list[dict[str, Any]
             "message": finding.message,
             "applicability": finding.applicability.value,
             "fixable": options.applies(finding),
-            "fix": _json_fix(finding.fix, texts[id(result)]) if finding.fix is not None else None,
+            "fix": _json_fix(finding.fix, texts[id(result)]) if finding.fix is not None and id(result) in texts
+            else None,
             "facts": list(finding.facts),
         })
     return out
@@ -263,7 +265,7 @@ def sarif_log(report: RunReport, options: Options, *, tool_version: str) -> dict
             }}],
         })
         # a display-only fix would break the code: it is never offered to a tool that applies fixes
-        if finding.fix is not None and finding.fixable:
+        if finding.fix is not None and finding.fixable and id(result) in texts:
             entry["fixes"] = [_sarif_fix(finding, finding.fix, uri, texts[id(result)])]
         entry["properties"] = {"applicability": finding.applicability.value, "fixable": options.applies(finding)}
         results.append(entry)

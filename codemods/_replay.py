@@ -144,7 +144,7 @@ def save(argv: list[str], cache_dir: str, watched: list[tuple[str, tuple | None]
     watched.extend((path, signature(path)) for path in named)
     for folder in (ancestors(os.path.abspath(p)) for p in named):
         for ancestor in folder:
-            for probe in ("pyproject.toml", "__init__.py", ".git"):
+            for probe in ("pyproject.toml", "setup.cfg", "setup.py", "__init__.py", ".git"):
                 path = os.path.join(ancestor, probe)
                 watched.append((path, signature(path)))
     watched.extend((path, signature(path)) for path in own_sources())

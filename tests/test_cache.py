@@ -114,3 +114,48 @@ def test_results_of_other_modfix_code_are_never_served(project, monkeypatch):
     monkeypatch.setattr(_engine, "parse_file", lambda *a, **k: parsed.append(a) or real_parse(*a, **k))
     assert check() == cold
     assert parsed, "a run under other modfix code answered from the old code's cache"
+
+
+MIXED = """\
+import torch
+import torch.nn as nn
+
+
+class Tower(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = [nn.Linear(4, 4) for _ in range(2)]
+        self.heads = [nn.Linear(4, 4), "x"]
+        self.scale = nn.Parameter(torch.ones(4)).double()
+"""
+
+
+UNSAFE_ONLY = """\
+import torch
+import torch.nn as nn
+
+
+class Tower(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.offset = torch.zeros(4)
+
+    def forward(self, x):
+        return x + self.offset
+"""
+
+
+@pytest.mark.parametrize("command", [["check"], ["apply", "--diff"], ["apply", "--diff", "--unsafe-fixes"]])
+@pytest.mark.parametrize("output_format", ["json", "sarif"])
+@pytest.mark.parametrize("text", [MIXED, UNSAFE_ONLY, BASE.replace("for _ in range(2)]", "for _ in range(2)] + ['x']")],
+                         ids=["fixes", "unsafe-only", "display-only"])
+def test_machine_output_from_the_cache_equals_a_fresh_run(project, command, output_format, text):
+    # a cached result never read its file: the edits of its fixes must still come out the same
+    (project / "pkg" / "base.py").write_text(text)
+    runner = CliRunner()
+    fresh = runner.invoke(cli, [*command, "--output-format", output_format, "--no-cache", "pkg"])
+    assert fresh.exit_code in (0, 1), fresh.output
+    for warm_up in (["check", "-q", "pkg"], ["check", "--output-format", output_format, "pkg"]):
+        runner.invoke(cli, warm_up)
+        cached = runner.invoke(cli, [*command, "--output-format", output_format, "pkg"])
+        assert (cached.exit_code, cached.stdout) == (fresh.exit_code, fresh.stdout), cached.output

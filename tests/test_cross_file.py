@@ -46,8 +46,10 @@ def test_subclass_in_another_file_makes_the_base_fix_display_only(tmp_path):
     })
     report = fix_paths([str(tmp_path / "pkg")], write=False)
     assert findings(report) == {("base.py", "MF101", "display-only")}
+    # a run on base.py alone still knows its package: the subclass it was not asked about is read
     alone = fix_paths([str(tmp_path / "pkg" / "base.py")], write=False)
-    assert findings(alone) == {("base.py", "MF101", "safe")}
+    assert findings(alone) == {("base.py", "MF101", "display-only")}
+    assert [Path(r.path).name for r in alone.files] == ["base.py"]  # and nothing else is reported
 
 
 def test_module_class_from_another_file_of_the_run(tmp_path):

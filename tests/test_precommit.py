@@ -242,3 +242,99 @@ def test_hierarchy_across_files_is_resolved_in_one_run(project, pre_commit_env: 
         text = (repo / f"sub{n}.py").read_text()
         assert "self.blocks = nn.ModuleList([nn.Linear(4, 4) for _ in range(2)])" in text, f"sub{n}.py"
     assert (repo / "base.py").read_text() == BASE
+
+
+# A base class and subclasses that depend on it staying as it is: each subclass raises at construction if
+# Base.layers became an nn.ModuleList, or if Plain's explicit base init became super().__init__() (then
+# Both's MRO would run Scaled.__init__ without its argument). pre-commit passes only the staged files.
+PROJECT = {
+    "base.py": """\
+import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init__(self, width=4):
+        super().__init__()
+        self.layers = [nn.Linear(width, width) for _ in range(2)]
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+class Plain(nn.Module):
+    def __init__(self):
+        nn.Module.__init__(self)
+        self.proj = nn.Linear(4, 4)
+""",
+    "sub_reverse.py": "from base import Base\n\n\nclass Reversed(Base):\n    def __init__(self):\n"
+                      "        super().__init__()\n        self.layers.reverse()\n",
+    "sub_reassign.py": "from base import Base\n\n\nclass Copied(Base):\n    def __init__(self):\n"
+                       "        super().__init__()\n        self.layers = list(self.layers)\n",
+    "sub_append.py": "from base import Base\n\n\nclass Tagged(Base):\n    def __init__(self):\n"
+                     "        super().__init__()\n        self.layers.append('identity')\n",
+    "sub_diamond.py": """\
+import torch.nn as nn
+
+from base import Plain
+
+
+class Scaled(nn.Module):
+    def __init__(self, scale):
+        nn.Module.__init__(self)
+        self.scale = scale
+
+
+class Both(Plain, Scaled):
+    def __init__(self):
+        Plain.__init__(self)
+        Scaled.__init__(self, 2.0)
+""",
+    # a subclass with a bug of its own, an nn.Module only through base.py
+    "sub_own_bug.py": """\
+import torch.nn as nn
+
+from base import Base
+
+
+class Extra(Base):
+    def __init__(self):
+        super().__init__()
+        self.heads = [nn.Linear(4, 2) for _ in range(3)]
+""",
+}
+
+
+def _modfix(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "codemods", *args, "--no-cache"], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.mark.parametrize("staged", [("base.py",), ("sub_own_bug.py",), ("sub_diamond.py",),
+                                    ("base.py", "sub_reverse.py")])
+def test_staged_files_are_judged_against_the_whole_project(project, pre_commit_env: dict[str, str],
+                                                          tmp_path_factory: pytest.TempPathFactory,
+                                                          staged: tuple[str, ...]) -> None:
+    repo = project(PROJECT)
+    whole = tmp_path_factory.mktemp("whole-tree")
+    shutil.copytree(repo, whole, dirs_exist_ok=True)
+    checked = _modfix(whole, "check", ".")
+    expected_lines = sorted(line for line in checked.stdout.splitlines() if line.startswith(staged))
+    applied = _modfix(whole, "apply", ".")
+    assert applied.returncode in (0, 1), applied.stderr
+
+    check = _pre_commit(repo, pre_commit_env, "run", "modfix-check", "--color", "never", "--files", *staged)
+    assert sorted(line for line in check.stdout.splitlines() if line.startswith(staged)) == expected_lines, \
+        check.stdout
+    hook = _pre_commit(repo, pre_commit_env, "run", "modfix", "--color", "never", "--files", *staged)
+    assert hook.returncode in (0, 1), hook.stdout + hook.stderr
+    for name, text in PROJECT.items():
+        after = (repo / name).read_text()
+        if name in staged:
+            assert after == (whole / name).read_text(), f"{name}: the hook differs from a whole-tree run"
+        else:
+            assert after == text, f"{name} was not staged, but changed"
+    if "sub_own_bug.py" in staged:  # found only through base.py, which is not staged
+        assert "self.heads = nn.ModuleList(" in (repo / "sub_own_bug.py").read_text()
+    assert (repo / "base.py").read_text() == PROJECT["base.py"]  # its fixes would break the subclasses
