@@ -390,7 +390,8 @@ def parse_file(path: str, data: bytes | str, from_stdin: bool = False) -> Parsed
     """Parse a file's bytes (decoded as Python would) or an already decoded text."""
     source = decode(data) if isinstance(data, bytes) else Source(data, "utf-8", _first_newline(data))
     tree = ast.parse(source.text, filename=path)
-    module_name, is_package = ("__stdin__", False) if from_stdin else module_name_for(path)
+    # named by --stdin-filename, the text stands for that file of its package
+    module_name, is_package = ("__stdin__", False) if from_stdin and path == "-" else module_name_for(path)
     return ParsedFile(path, source, tree, module_name, is_package, summarize(tree, module_name, is_package, path))
 
 

@@ -168,3 +168,28 @@ def test_family_lookups_leave_out_classes_that_never_name_the_attribute(tmp_path
     assert the_run.mentions("pkg.child.Loud", "blocks")
     assert not the_run.mentions("pkg.child.Quiet", "blocks")
     assert not the_run.mentions("pkg.child.Loud", "heads")
+
+
+def test_stdin_named_as_a_file_of_a_project_is_judged_with_the_project(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from codemods._cli import cli
+
+    child = """
+        from .base import Base
+
+
+        class Child(Base):
+            def prune(self):
+                self.blocks.sort(key=id)
+    """
+    write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/base.py": "x = 1\n", "pkg/child.py": child})
+    monkeypatch.chdir(tmp_path)
+    text = textwrap.dedent(BASE).lstrip()
+    runner = CliRunner()
+    # the editor's buffer replaces the file on disk, whose text is not read as a second pkg.base
+    kept = runner.invoke(cli, ["apply", "--no-cache", "--stdin-filename", "pkg/base.py", "-"], input=text)
+    assert kept.stdout == text
+    (tmp_path / "pkg" / "child.py").unlink()
+    fixed = runner.invoke(cli, ["apply", "--no-cache", "--stdin-filename", "pkg/base.py", "-"], input=text)
+    assert "nn.ModuleList(" in fixed.stdout
