@@ -523,6 +523,7 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
     known: dict[str, FirstPass] = {}
     stats: dict[str, os.stat_result] = {}
     if cache is not None:
+        packages: dict[str, list[str]] = {}
         for display in displays:
             try:
                 stats[display] = os.stat(display)
@@ -531,7 +532,9 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
                 continue
             report.watched.append((display, signature_of(stats[display])))
             entry = cache.unchanged(display, stats[display])
-            if entry is not None:
+            # a file's module name comes from the __init__.py files above it, not from its bytes
+            if entry is not None and module_name_for(display, packages) == (entry.summary.module_name,
+                                                                             entry.summary.is_package):
                 known[display] = FirstPass(display, summary=entry.summary, digest=entry.digest)
     pending = [d for d in displays if d not in known]
     with contextlib.ExitStack() as workers:

@@ -59,16 +59,23 @@ def torch_module_class(qualname: str | None) -> str | None:
     return name if _torch_modules[name] else None
 
 
-def module_name_for(path: str | os.PathLike) -> tuple[str, bool]:
-    """The dotted module name of a file, from the packages (folders with __init__.py) around it."""
+def module_name_for(path: str | os.PathLike, packages: dict[str, list[str]] | None = None) -> tuple[str, bool]:
+    """The dotted module name of a file, from the packages (folders with __init__.py) around it.
+    ``packages`` remembers each folder's answer across the files of one run."""
     path = Path(os.path.abspath(path))
     is_package = path.name == "__init__.py"
-    parts = [] if is_package else [path.stem]
-    folder = path.parent
-    while (folder / "__init__.py").exists() and folder.parent != folder:
-        parts.append(folder.name)
-        folder = folder.parent
+    parts = ([] if is_package else [path.stem]) + _package_parts(str(path.parent), {} if packages is None else packages)
     return ".".join(reversed(parts)) or path.stem, is_package
+
+
+def _package_parts(folder: str, packages: dict[str, list[str]]) -> list[str]:
+    """The names of the packages a folder is in, itself first: [] when it holds no __init__.py."""
+    parts = packages.get(folder)
+    if parts is None:
+        parent = os.path.dirname(folder)
+        inside = parent != folder and os.path.exists(os.path.join(folder, "__init__.py"))
+        parts = packages[folder] = [os.path.basename(folder)] + _package_parts(parent, packages) if inside else []
+    return parts
 
 
 def resolve_relative(module_name: str, is_package: bool, level: int, target: str | None) -> str | None:

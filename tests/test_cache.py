@@ -159,3 +159,24 @@ def test_machine_output_from_the_cache_equals_a_fresh_run(project, command, outp
         runner.invoke(cli, warm_up)
         cached = runner.invoke(cli, [*command, "--output-format", output_format, "pkg"])
         assert (cached.exit_code, cached.stdout) == (fresh.exit_code, fresh.stdout), cached.output
+
+
+@pytest.mark.parametrize("change", ["remove", "add"])
+def test_a_package_marker_added_or_removed_renames_the_cached_modules(project, change):
+    # child.py's `from pkg.base import Base` resolves only when pkg is a package: base.py's findings
+    # depend on pkg/__init__.py, which is not one of the files analysed
+    init = project / "pkg" / "__init__.py"
+    (project / "pkg" / "child.py").write_text(CHILD.replace("return len(self.blocks)", "self.blocks.sort(key=id)")
+                                              .replace("from .base", "from pkg.base"))
+    if change == "add":
+        init.unlink()
+    for command in (["check"], ["apply", "--diff"], ["check"]):
+        CliRunner().invoke(cli, [*command, "pkg"])
+    if change == "add":
+        init.write_text("")
+    else:
+        init.unlink()
+    for command in (["check"], ["apply", "--diff"], ["check", "--output-format", "json"]):
+        fresh = CliRunner().invoke(cli, [*command, "--no-cache", "pkg"])
+        cached = CliRunner().invoke(cli, [*command, "pkg"])
+        assert (cached.exit_code, cached.stdout) == (fresh.exit_code, fresh.stdout), command
