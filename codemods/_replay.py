@@ -68,7 +68,9 @@ class Invocation:
             else:
                 self.paths.append(argument)
         self.usable = self.usable and bool(self.paths)
-        self.key = "\0".join([str(FORMAT), sys.version, os.getcwd(), *argv, "\0".join(
+        # the install too: another one of the same version (pre-commit's, beside a virtualenv) may run other code
+        self.key = "\0".join([str(FORMAT), sys.version, sys.executable, os.path.dirname(os.path.abspath(__file__)),
+                              os.getcwd(), *argv, "\0".join(
             f"{name}={os.environ.get(name, '')}" for name in ENVIRONMENT),
             str(sys.stdout.isatty() if sys.stdout else None), str(sys.stderr.isatty() if sys.stderr else None)])
 
@@ -156,8 +158,28 @@ def save(argv: list[str], cache_dir: str, watched: list[tuple[str, tuple | None]
         with open(temporary, "wb") as handle:
             marshal.dump((invocation.key, list(dict.fromkeys(watched)), outputs, exit_code, FORMAT), handle)
         os.replace(temporary, name)
+        _prune(cache_dir, keep=name)
     except (OSError, ValueError, UnicodeEncodeError, LookupError):
         pass
+
+
+KEPT_RECORDS = 32  # one per command line; a long-lived cache folder must not fill up with them
+
+
+def _prune(cache_dir: str, keep: str) -> None:
+    """Delete the oldest records (by when they were written) beyond KEPT_RECORDS."""
+    records = []
+    for entry in os.scandir(cache_dir):
+        if entry.name.startswith("replay-") and entry.name.endswith(".marshal") and entry.path != keep:
+            try:
+                records.append((entry.stat().st_mtime_ns, entry.path))
+            except OSError:
+                continue
+    for _, path in sorted(records)[:max(0, len(records) - (KEPT_RECORDS - 1))]:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 def _truthy(value: str | None) -> bool:

@@ -152,3 +152,23 @@ def test_a_package_made_above_the_checked_folder_makes_it_run_again(project, cap
     real_run("check", "src/pkg")
     (project / "src" / "__init__.py").write_text("")
     assert replayed(capsys, "check", "src/pkg") is None
+
+
+def test_another_install_of_modfix_never_replays_this_ones_record(project, capsys, monkeypatch):
+    # a pre-commit environment beside a virtualenv: same version, same command, perhaps other code
+    first = real_run("check", "src")
+    assert replayed(capsys, "check", "src") == first
+    monkeypatch.setattr(sys, "executable", "/elsewhere/bin/python")
+    assert replayed(capsys, "check", "src") is None
+
+
+def test_records_are_pruned_to_the_newest(project, monkeypatch):
+    monkeypatch.setattr(_replay, "KEPT_RECORDS", 3)
+    cache = project / ".modfix_cache"
+    real_run("check", "src")
+    for n in range(6):
+        recorded = list(cache.glob("replay-*.marshal"))
+        _replay.save(["check", f"--select=MF{n}", "src"], str(cache), [], [(False, "")], 0)
+        newest = set(cache.glob("replay-*.marshal")) - set(recorded)
+        assert newest and len(list(cache.glob("replay-*.marshal"))) <= 3
+    assert newest <= set(cache.glob("replay-*.marshal"))
