@@ -727,7 +727,8 @@ def _fingerprint(hierarchy: Hierarchy, first: FirstPass, digests: dict[str, str]
 
 def _first_pass(path: str, keep: bool = False, data: bytes | str | None = None, keep_all: bool = False) -> FirstPass:
     from_stdin = data is not None
-    first = FirstPass(path, from_stdin=from_stdin)
+    # standard input is kept whatever happens: an editor replaces its buffer with what comes back
+    first = FirstPass(path, from_stdin=from_stdin, data=data if from_stdin else None)
     if data is None:
         try:
             with open(path, "rb") as handle:

@@ -622,6 +622,17 @@ def test_stdin_syntax_error_exits_2():
     assert re.search(r"^-:3: error: cannot parse", result.stderr, re.M)
 
 
+@pytest.mark.parametrize("data", [b"class A(:\n", b"\xff\xfe not utf-8\n", b"x = 1\x00\n",
+                                  b"# -*- coding: no-such-codec -*-\nx = 1\n", b"(" * 300 + b")" * 300 + b"\n"],
+                         ids=["syntax", "undecodable", "null-byte", "unknown-codec", "too-deep"])
+def test_stdin_apply_gives_back_input_it_cannot_read_byte_for_byte(tmp_path, data):
+    # an editor replaces its buffer with the output: empty output would lose the user's code
+    proc = run_modfix("apply", "--stdin-filename", "model.py", "-", input=data, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stdout == data
+    assert b"model.py:" in proc.stderr and b"error" in proc.stderr
+
+
 def test_stdin_apply_subprocess_keeps_crlf(tmp_path):
     proc = run_modfix("apply", "-", input=TOWER.replace("\n", "\r\n").encode(), cwd=tmp_path)
     assert proc.returncode == 1
