@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import signal
 import sys
 import time
 import traceback
@@ -352,11 +353,22 @@ def rules(code: str | None) -> None:
 _ARGV: list[str] | None = None  # the command line, which keys the record of a replayable check
 
 
+_SIGNAL_RECEIVED = signal.SIGINT  # what ended an interrupted run: its exit code is 128 + this
+
+
+def _terminated(signum, frame) -> None:
+    global _SIGNAL_RECEIVED
+    _SIGNAL_RECEIVED = signal.SIGTERM
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     global _ARGV
     _ARGV = list(argv) if argv is not None else sys.argv[1:]
     # a short-lived process holding many syntax trees: the cyclic collector would only walk them
     gc.disable()
+    # SIGTERM (a CI timeout, a supervisor) ends a run as Ctrl-C does: no half-written file, no workers left
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         # not click's standalone mode: it would turn an interrupt into "Aborted!" with exit 1, the code
         # that means "files changed"
@@ -368,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(EXIT_ERROR if isinstance(exc, click.UsageError) else exc.exit_code)
     except (KeyboardInterrupt, click.exceptions.Abort):
         click.echo("modfix: interrupted (every file is either as it was or fully rewritten)", err=True)
-        sys.exit(130)
+        sys.exit(128 + _SIGNAL_RECEIVED)
     except SystemExit:
         raise
     except Exception as exc:  # never a bare traceback with exit 1

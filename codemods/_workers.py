@@ -38,8 +38,13 @@ STEP1, PLAN, STEP2, STOP = "step1", "plan", "step2", "stop"
 RESULT, IDLE = "result", "idle"
 
 
-def _serve(connection, worker: Worker) -> None:
+def _serve(connection, worker: Worker, parents_ends: list, parent: int) -> None:
     try:
+        # Forked, this process holds copies of the main process's ends of every pipe made so far; left
+        # open, they would keep a dead main process's pipes from ever reading as closed.
+        for end in parents_ends:
+            end.close()
+        _end_with(parent)
         while True:
             kind, payload = connection.recv()
             if kind == STEP1:
@@ -61,6 +66,22 @@ def _serve(connection, worker: Worker) -> None:
         connection.close()
 
 
+def _end_with(parent: int) -> None:
+    """A worker must not outlive the main process (SIGKILL, the OOM killer): on Linux the kernel sends it
+    SIGINT when the main process dies, which ends it as an interrupt does (a file being written is finished
+    or left as it was). Elsewhere a dead main process's pipe reads as closed once a message is awaited."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGINT), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it died before the request took effect
+        raise KeyboardInterrupt
+
+
 class WorkerGroup(Generic[Result]):
     def __init__(self, jobs: int, worker: Worker):
         context = multiprocessing.get_context("fork")
@@ -70,7 +91,8 @@ class WorkerGroup(Generic[Result]):
         self.connections = []
         for _ in range(jobs):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(theirs, worker), daemon=True)
+            process = context.Process(target=_serve, args=(theirs, worker, self.connections + [ours], os.getpid()),
+                                      daemon=True)
             process.start()
             theirs.close()
             self.processes.append(process)
