@@ -84,7 +84,11 @@ def load_config(path: str | os.PathLike, rules: Sequence[Rule]) -> Config:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    table = data.get("tool", {}).get("modfix", {}) if path.name == "pyproject.toml" else data
+    # a pyproject.toml, or any file holding a [tool.modfix] table, is read for that table; another file
+    # given to --config (modfix.toml) is the table itself
+    tool = data.get("tool")
+    nested = path.name == "pyproject.toml" or (isinstance(tool, dict) and "modfix" in tool)
+    table = (tool if isinstance(tool, dict) else {}).get("modfix", {}) if nested else data
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.modfix] must be a table")
     for key in table:

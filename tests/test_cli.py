@@ -10,6 +10,7 @@ import errno
 import os
 import re
 import stat
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -826,3 +827,34 @@ def test_subprocess_exit_codes(tmp_path, script):
     assert Path("tower.py").read_text() == TOWER_FIXED
     assert run_modfix("apply", "tower.py", cwd=tmp_path, script=script).returncode == 0
     assert run_modfix("check", "--select", "MF999", "tower.py", cwd=tmp_path, script=script).returncode == 2
+
+
+# --- the README's examples ---------------------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def _readme_commands() -> list[str]:
+    return sorted(set(re.findall(r"`(modfix (?:check|apply) [^`]*)`", README.read_text(encoding="utf-8"))))
+
+
+@pytest.mark.parametrize("command", _readme_commands())
+def test_every_command_the_readme_shows_works_as_typed(tmp_path, monkeypatch, command):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "model.py").write_text(TOWER)
+    (tmp_path / "model.py").write_text(TOWER)
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "pyproject.toml").write_text("[tool.modfix]\nextend-select = ['MF308']\n")
+    monkeypatch.chdir(tmp_path)
+    words = shlex.split(command.replace("\\|", "|"))[1:]
+    stdin = None
+    for redirect in ("|", ">", "<"):
+        if redirect in words:
+            at = words.index(redirect)
+            if redirect == "<":
+                stdin = (tmp_path / words[at + 1]).read_text()
+            words = words[:at]
+    if words[-1].startswith("-") and words[-1] != "-":  # prose naming an option: the reader adds a path
+        words.append(".")
+    result = invoke(*words, input=stdin)
+    assert result.exit_code in (0, 1), (command, result.output)

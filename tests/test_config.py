@@ -182,3 +182,13 @@ def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
     bar.close()
     shown = capsys.readouterr().err
     assert "5/10 pkg/model.py" in shown and shown.endswith("\r\x1b[2K")
+
+
+@pytest.mark.parametrize("text", ["[tool.modfix]\nignore = ['MF101']\n", "ignore = ['MF101']\n"],
+                         ids=["tool-table", "bare-table"])
+def test_any_file_given_to_config_may_hold_a_tool_modfix_table(tmp_path, text):
+    config = write(tmp_path / "ci.toml", text)
+    model = write(tmp_path / "model.py", BUGGY.format(comment=""))
+    result = run("check", "--config", str(config), str(model))
+    assert result.exit_code == 0, result.output
+    assert load_config(config, RULES).ignore == ["MF101"]

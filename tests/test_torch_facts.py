@@ -114,3 +114,10 @@ def test_the_table_check_leaves_out_what_only_one_side_could_import():
     assert generator.differences(fewer, fewer_aliases, [])
     changed = dict(bases, **{"torch.nn.modules.linear.Linear": ("torch.nn.Module", "abc.ABC")})
     assert generator.differences(changed, aliases, [])
+
+
+def test_torch_imports_without_a_warning_in_the_test_environment():
+    # the test extra must hold what torch needs to import quietly (numpy), or every run warns
+    proc = subprocess.run([sys.executable, "-W", "error", "-c", "import torch"], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
