@@ -11,11 +11,13 @@ import ast
 import collections
 import contextlib
 import gc
+import io
 import multiprocessing
 import os
 import pickle
 import re
 import sys
+import tokenize
 import traceback
 import unicodedata
 from pathlib import Path
@@ -838,6 +840,32 @@ class _EngineWorker:
         return _slim(result)
 
 
+_NOQA_CODES = re.compile(r"#\s*noqa:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _physical_lines(text: str) -> tuple[list[str], dict[int, int], set[int]]:
+    """The lines as Python counts them (only \\n, \\r\\n and \\r end one: not the form feeds and other
+    breaks str.splitlines knows), the column of each line's comment, and the lines whose end is inside
+    a token (a string over several lines) or continued by a backslash, where no comment may go."""
+    lines = _LINE.findall(text)
+    comments: dict[int, int] = {}
+    inside: set[int] = set()
+    for number, line in enumerate(lines, 1):
+        if line.rstrip("\r\n").endswith("\\"):
+            inside.add(number)  # a continuation; a string's own backslash is inside a token anyway
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text.replace("\r\n", "\n").replace("\r", "\n")).readline):
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = token.start[1]
+                inside.discard(token.start[0])  # a backslash at the end of a comment continues nothing
+            elif token.start[0] < token.end[0] and token.type not in (tokenize.NEWLINE, tokenize.NL):
+                inside.update(range(token.start[0], token.end[0]))
+    except (tokenize.TokenError, SyntaxError):
+        inside.update(range(1, len(lines) + 1))  # cannot tell: write nowhere
+    return lines, comments, inside
+
+
 def add_noqa_comments(report: RunReport) -> tuple[int, list[FileError]]:
     """Append ``# noqa: CODE`` to each finding's first line (merging codes already there), so that a
     large codebase can adopt modfix and fix its findings over time. Returns (comments added, errors)."""
@@ -854,17 +882,25 @@ def add_noqa_comments(report: RunReport) -> tuple[int, list[FileError]]:
             except (OSError, SourceError) as exc:
                 errors.append(FileError(result.path, f"cannot read: {exc}"))
                 continue
-        lines = result.original.splitlines(keepends=True)
+        lines, comments, inside = _physical_lines(result.original)
         codes_by_line: dict[int, list[str]] = {}
         for finding in result.findings:
-            codes = codes_by_line.setdefault(finding.line, [])
+            # the first line of the finding whose end is code, not the inside of a string or a continuation
+            number = next((n for n in range(finding.line, max(finding.line, finding.end_line) + 1)
+                           if n <= len(lines) and n not in inside), None)
+            if number is None:
+                errors.append(FileError(result.path, f"cannot add a noqa comment for {finding.code}: every line "
+                                                     "of the finding ends inside a string", finding.line))
+                continue
+            codes = codes_by_line.setdefault(number, [])
             if finding.code not in codes:
                 codes.append(finding.code)
         for number, codes in codes_by_line.items():
             line = lines[number - 1]
             body = line.rstrip("\r\n")
             ending = line[len(body):]
-            existing = re.search(r"#\s*noqa:\s*([A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", body, re.IGNORECASE)
+            column = comments.get(number)
+            existing = None if column is None else _NOQA_CODES.search(body, column)
             if existing:
                 merged = [c.strip() for c in re.split(r"[\s,]+", existing.group(1)) if c.strip()]
                 merged += [c for c in codes if c not in merged]

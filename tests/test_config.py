@@ -1,7 +1,9 @@
 """[tool.modfix] configuration and suppression comments, through the public API and the CLI."""
 from __future__ import annotations
 
+import io
 import textwrap
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -192,3 +194,36 @@ def test_any_file_given_to_config_may_hold_a_tool_modfix_table(tmp_path, text):
     result = run("check", "--config", str(config), str(model))
     assert result.exit_code == 0, result.output
     assert load_config(config, RULES).ignore == ["MF101"]
+
+
+NOQA_CASES = {
+    # a form feed is no line break for Python, but str.splitlines splits on it
+    "form-feed": ('DOC = "a\\fb"\n\x0c\n' + BUGGY.format(comment=""), 1),
+    # the finding's first line ends inside a string: the comment goes where the statement's code ends
+    "string-over-lines": ('import torch.nn as nn\n\n\nclass Tower(nn.Module):\n    def __init__(self):\n'
+                          '        super().__init__()\n        self.blocks = [nn.Linear(4, 4), {"doc": """a\nb"""}[\n'
+                          '            "doc"] and nn.Linear(4, 4)]\n', 1),
+    "continuation": ('import torch.nn as nn\n\n\nclass Tower(nn.Module):\n    def __init__(self):\n'
+                     '        super().__init__()\n        self.blocks = [nn.Linear(4, 4)] + \\\n'
+                     '            [nn.Linear(4, 4)]\n', 1),
+    "noqa-text-in-a-string": (BUGGY.format(comment="; TAG = '# noqa: MF999'"), 1),
+    "crlf": (BUGGY.format(comment="").replace("\n", "\r\n"), 1),
+}
+
+
+@pytest.mark.parametrize("name", list(NOQA_CASES))
+def test_add_noqa_never_writes_inside_a_string_and_counts_lines_as_python(tmp_path, name):
+    text, findings = NOQA_CASES[name]
+    model = tmp_path / "model.py"
+    model.write_bytes(text.encode())
+    assert len(fix_source(text).findings) == findings
+    result = run("check", "--add-noqa", str(model))
+    assert result.exit_code == 0, result.output
+    after = model.read_bytes().decode()
+    assert after.count("# noqa: MF101") == 1, after
+    # the program is the same, comments aside: the same tokens but for the comments added
+    def code(source: str) -> list[tuple[int, str]]:
+        return [(t.type, t.string) for t in tokenize.generate_tokens(io.StringIO(source.replace("\r\n", "\n")).readline)
+                if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE)]
+    assert code(after) == code(text)
+    assert run("check", str(model)).exit_code == 0, "the comment suppresses the finding"
