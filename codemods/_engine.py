@@ -30,7 +30,7 @@ from ._facts import (
 )
 from ._cache import Cache, digest, tool_digest
 from ._config import matches, read_suppressions
-from ._files import FileChangedError, discover, project_of, write_atomic
+from ._files import FileChangedError, FileNotWritableError, discover, project_of, write_atomic
 from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
 from ._rule import Applicability, Edit, Finding, Fix, Rule
 from ._replay import signature_of
@@ -795,7 +795,7 @@ def _analyse(the_run: Run, parsed: ParsedFile, data: bytes | str, rules: Sequenc
         try:
             write_atomic(parsed.path, parsed.source.encode(result.fixed), expected=data)
             result.written = True
-        except FileChangedError as exc:
+        except (FileChangedError, FileNotWritableError) as exc:
             result.error = FileError(parsed.path, f"not written: {exc}")
         except OSError as exc:
             result.error = FileError(parsed.path, f"cannot write: {exc.strerror or exc}")

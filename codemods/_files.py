@@ -510,6 +510,14 @@ def _translate_bracket(glob: str, index: int) -> tuple[str, int] | None:
 # --- writing back ------------------------------------------------------------------------------
 
 
+class FileNotWritableError(OSError):
+    """A rewrite this user cannot make as the file is: it was left alone."""
+
+    def __init__(self, path: str, why: str):
+        super().__init__(f"{why}; not overwriting it")
+        self.path = path
+
+
 class FileChangedError(OSError):
     """The file changed on disk (modified or deleted) since it was read: it was not overwritten."""
 
@@ -532,11 +540,15 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, expected: bytes) -> No
     try:
         with open(target, "rb") as handle:
             current = handle.read()
-            mode = stat.S_IMODE(os.fstat(handle.fileno()).st_mode)
+            status = os.fstat(handle.fileno())
     except FileNotFoundError:
         raise FileChangedError(shown_path, "deleted") from None
     if current != expected:
         raise FileChangedError(shown_path, "modified")
+    # A rename would replace a file this user may not write (only its folder is writable), as other
+    # fixers never do: the file's own permission decides.
+    if not os.access(target, os.W_OK):
+        raise FileNotWritableError(shown_path, "it is read-only for this user")
 
     # Same directory as the target, so os.replace is a rename within one file system.
     directory, name = os.path.split(target)
@@ -547,8 +559,14 @@ def write_atomic(path: str | os.PathLike, data: bytes, *, expected: bytes) -> No
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        # mkstemp creates the file 0600; the rewritten file must keep the original's bits.
-        os.chmod(temp_path, mode)
+        # mkstemp creates the file 0600, owned by this user and its group; the rewritten file must
+        # keep the original's owner, group and bits (chown first: it may clear set-id bits).
+        if (status.st_uid, status.st_gid) != (os.stat(temp_path).st_uid, os.stat(temp_path).st_gid):
+            try:
+                os.chown(temp_path, status.st_uid, status.st_gid)
+            except PermissionError:
+                raise FileNotWritableError(shown_path, "its owner or group could not be kept") from None
+        os.chmod(temp_path, stat.S_IMODE(status.st_mode))
         os.replace(temp_path, target)
     except BaseException:
         try:

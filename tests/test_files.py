@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -590,3 +593,45 @@ def test_write_atomic_permission_error_from_temp_creation_propagates(tmp_path, m
     with pytest.raises(PermissionError):
         write_atomic(target, b"new", expected=b"old")
     assert target.read_bytes() == b"old"
+
+
+BUGGY_MODEL = """\
+import torch.nn as nn
+
+
+class Tower(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = [nn.Linear(4, 4) for _ in range(2)]
+"""
+NOBODY = 65534
+# root without the capability to override file permissions: for them, a normal user
+AS_A_NORMAL_USER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root and setpriv to drop the permission override")
+def test_a_read_only_file_is_refused_and_the_others_are_fixed(tmp_path):
+    locked, open_ = tmp_path / "locked.py", tmp_path / "open.py"
+    for path, mode in ((locked, 0o444), (open_, 0o644)):
+        path.write_text(BUGGY_MODEL)
+        path.chmod(mode)
+    proc = subprocess.run([*AS_A_NORMAL_USER, sys.executable, "-m", "codemods", "apply", "--no-cache", "-j", "1",
+                           str(tmp_path)], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "locked.py" in proc.stderr and "read-only" in proc.stderr, proc.stderr
+    assert locked.read_text() == BUGGY_MODEL and stat.S_IMODE(locked.stat().st_mode) == 0o444
+    assert "nn.ModuleList(" in open_.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["locked.py", "open.py"]
+
+
+@pytest.mark.skipif(not hasattr(os, "chown") or os.geteuid() != 0, reason="needs root to give a file away")
+def test_write_atomic_keeps_owner_and_group(tmp_path):
+    target = tmp_path / "mod.py"
+    target.write_bytes(b"old")
+    os.chown(target, NOBODY, NOBODY)
+    target.chmod(0o640)
+    write_atomic(target, b"new", expected=b"old")
+    status = target.stat()
+    assert (target.read_bytes(), status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (
+        b"new", NOBODY, NOBODY, 0o640)
