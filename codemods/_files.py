@@ -514,7 +514,7 @@ class FileNotWritableError(OSError):
     """A rewrite this user cannot make as the file is: it was left alone."""
 
     def __init__(self, path: str, why: str):
-        super().__init__(f"{why}; not overwriting it")
+        super().__init__(why)
         self.path = path
 
 
