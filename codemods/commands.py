@@ -1,6 +1,7 @@
 """modfix's rules as LibCST codemod commands: the public names (defined in ``_codemod``).
 
-With ``modules: [codemods]`` in ``.libcst.codemod.yaml``::
+With ``modules: [codemods]`` and ``formatter: [python, -m, codemods.keep_formatting]`` in
+``.libcst.codemod.yaml`` (libcst's default formatter is black)::
 
     python -m libcst.tool codemod commands.UseModuleListCommand PATH...
 

@@ -7,6 +7,7 @@ what ``fix_source`` returns for the same rules.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -281,3 +282,22 @@ def test_fix_source_reports_unparsable_text() -> None:
     result = fix_source("class Broken(:\n")
     assert result.fixed is None and result.findings == []
     assert result.error is not None and result.error.line == 1
+
+
+def test_the_readme_command_works_as_typed(tmp_path: Path) -> None:
+    # the configuration the README shows, and its command verbatim: no --no-format, no black installed
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## As a library, and as libcst codemods"):]
+    config = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    command = re.search(r"`(python -m libcst\.tool codemod [^`]*)`", section).group(1)
+    (tmp_path / ".libcst.codemod.yaml").write_text(config)
+    (tmp_path / "src").mkdir()
+    model = tmp_path / "src" / "model.py"
+    model.write_bytes(BUGGY.replace("\n", "\r\n").encode())
+    env = _env()
+    env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])  # `python` is this one
+    proc = subprocess.run(command.split(), cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Transformed 1 files successfully" in proc.stderr, proc.stderr
+    expected = fix_source(BUGGY, select={"MF101", "MF103"}).fixed
+    assert model.read_bytes() == expected.replace("\n", "\r\n").encode()
