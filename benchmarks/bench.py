@@ -16,6 +16,9 @@ pins an older libcst, so it lives in its own virtual environment, e.g.
     python -m venv /tmp/tfenv && /tmp/tfenv/bin/pip install torchfix
     python -m venv /tmp/ruffenv && /tmp/ruffenv/bin/pip install ruff
 
+Also a tree of one generated file of --big-file-mb megabytes of Module classes (linear time in the
+number of classes), and the latency of a pre-commit run on one file of a large project (--staged).
+
 Prints a markdown table with the ratios to the floor. Timings live here, never in tests.
 """
 from __future__ import annotations
@@ -98,6 +101,53 @@ def peak_memory_mb(command: list[str]) -> tuple[float, float] | None:
     return total / 1024, largest / 1024
 
 
+BLOCK = """
+
+class Block{index}(nn.Module):
+    def __init__(self, width=8):
+        super().__init__()
+        self.proj = nn.Linear(width, width)
+        self.layers = [nn.Linear(width, width) for _ in range(2)]
+        self.scale = torch.ones(width)
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.proj(x) * self.scale
+"""
+
+
+def generated_tree(folder: Path, megabytes: float) -> Path:
+    """One file of ``megabytes`` of small Module classes, each with findings (time per class must not grow
+    with their number: it once did, quadratically)."""
+    parts, size, index = ["import torch\nimport torch.nn as nn\n"], 0, 0
+    while size < megabytes * 1_000_000:
+        parts.append(BLOCK.format(index=index))
+        size += len(parts[-1])
+        index += 1
+    (folder / "models.py").write_text("".join(parts))
+    return folder
+
+
+def one_staged_file(modfix: list[str], tree: Path, relative: str, runs: int) -> dict[str, float | None]:
+    """What a pre-commit hook costs on one file of a large project: ``modfix apply FILE`` in a copy of the
+    tree made a project (a .git folder), which reads the rest of the project for the class hierarchy;
+    cold (no cache) and warm (a cache from an earlier run, the file itself touched as an edit would)."""
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder) / "project"
+        shutil.copytree(tree, project / tree.name)
+        (project / ".git").mkdir()
+        target = project / tree.name / relative
+        cold = timed(modfix + ["apply", "-q", "--no-cache", str(target)], runs)
+        command = modfix + ["apply", "-q", str(target)]
+        subprocess.run(command, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        samples = []
+        for _ in range(runs):
+            os.utime(target)
+            samples.append(timed(command, 1) or 0.0)
+        return {"one staged file cold": cold, "one staged file warm": statistics.median(samples)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("corpus", nargs="?", default="/tmp/modfix-corpus")
@@ -105,6 +155,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ruff", default=shutil.which("ruff"), help="the ruff executable")
     parser.add_argument("--torchfix", default=shutil.which("torchfix"), help="the torchfix executable")
+    parser.add_argument("--big-file-mb", type=float, default=10, help="also a tree of one generated file this "
+                        "large (0: none)")
+    parser.add_argument("--staged", default="transformers:transformers/models/llama/modeling_llama.py",
+                        help="TREE:FILE, timed as a pre-commit hook run on that one file ('' : none)")
     args = parser.parse_args()
     corpus = Path(args.corpus)
     if not (corpus / "transformers").is_dir():
@@ -113,8 +167,11 @@ def main() -> int:
     # the command users run: the console script, whose warm path replays an unchanged check
     modfix = [shutil.which("modfix", path=os.path.dirname(sys.executable)) or "modfix"]
     rows = []
-    for tree in args.trees.split(","):
-        path = corpus / tree
+    generated = tempfile.TemporaryDirectory()
+    trees = [(tree, corpus / tree) for tree in args.trees.split(",")]
+    if args.big_file_mb:
+        trees.append((f"one {args.big_file_mb:g} MB file", generated_tree(Path(generated.name), args.big_file_mb)))
+    for tree, path in trees:
         if not path.is_dir():
             continue
         files = sum(1 for _ in path.rglob("*.py"))
@@ -144,10 +201,14 @@ def main() -> int:
             if seconds:
                 row["torchfix (extrapolated)"] = seconds * files / sample_files
                 row["torchfix / modfix cold"] = f"{row['torchfix (extrapolated)'] / row['modfix cold']:.0f}x"
+        if args.staged and args.staged.split(":")[0] == tree:
+            row.update(one_staged_file(modfix, path, args.staged.split(":", 1)[1], args.runs))
         rows.append(row)
+    generated.cleanup()
     columns = [c for c in ("tree", "files", "ast.parse floor", "modfix -j1", "modfix cold", "modfix warm",
                            "peak MB all (largest)", "ruff UP008 cold", "ruff UP008 warm", "warm / ruff warm",
-                           "torchfix (extrapolated)", "torchfix / modfix cold") if any(c in r for r in rows)]
+                           "torchfix (extrapolated)", "torchfix / modfix cold", "one staged file cold",
+                           "one staged file warm") if any(c in r for r in rows)]
     print(f"# {time.strftime('%Y-%m-%d')}, {platform.node() or 'this machine'}: {os.cpu_count()} CPUs, "
           f"{platform.machine()}, Python {sys.version.split()[0]}; medians of {args.runs} runs, seconds "
           "(ratio to the ast.parse floor)")

@@ -14,6 +14,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import click
@@ -21,6 +22,7 @@ import click
 from . import RULES, __version__, _replay, rule_by_code
 from ._config import Config, ConfigError, check_code, expand, find_config, load_config
 from ._engine import FileResult, Options, RunReport, add_noqa_comments, run
+from ._files import PROJECT_MARKERS, project_of
 from ._output import FORMATS, finding_line, render
 from ._rule import Applicability
 
@@ -68,9 +70,22 @@ def _settings(paths: Sequence[str], config_file: str | None, select: Sequence[st
         config_root=config.root,
         module_factories=frozenset(config.module_factories),
         jobs=jobs,
-        cache_dir=None if no_cache else (cache_dir or str(config.root / ".modfix_cache")),
+        cache_dir=None if no_cache else (cache_dir or str(_cache_root(paths, config) / ".modfix_cache")),
     )
     return Settings(options, config.exclude + config.extend_exclude + list(exclude) + list(extend_exclude))
+
+
+def _cache_root(paths: Sequence[str], config: Config) -> Path:
+    """Where the cache lives: beside the configuration, else at the top of the first path's project (a
+    folder with pyproject.toml, setup.cfg, setup.py or .git: every run on its files, from any folder,
+    shares it), else in the working folder (never inside a package)."""
+    if config.path is not None:
+        return config.root
+    first = next((p for p in paths if p != "-"), None)
+    project = project_of(first) if first is not None and os.path.exists(first) else None
+    if project and any(os.path.lexists(os.path.join(project, marker)) for marker in PROJECT_MARKERS):
+        return Path(project)
+    return Path.cwd()
 
 
 def _read_stdin() -> bytes:

@@ -656,7 +656,7 @@ class ContainerAnalysis:
             kinds = {self._element_kind(e, assignment.method, owner, c, []) for e, c in shape.items}
             wanted = Kind.MODULE if container in (MODULE_LIST, MODULE_DICT) else Kind.PARAMETER
             same_kind = shape.kind == ("list" if container in (MODULE_LIST, PARAMETER_LIST) else "dict")
-            if same_kind and kinds <= {wanted} and owner.node in [f.node for f in self.context.module_classes]:
+            if same_kind and kinds <= {wanted} and self.context.is_module_class(owner):
                 return SAFE, ""  # another plain container of the same kind, wrapped by its own finding
             return DISPLAY, (f"it is reassigned with a plain {shape.kind} at line {assignment.stmt.lineno}, "
                              f"which raises TypeError once it is an nn.{container}")

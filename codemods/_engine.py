@@ -285,6 +285,9 @@ class FileContext:
         self._module_classes: list[ClassFacts] | None = None
         self._values: Values | None = None
         self._cache: dict[str, object] = {}
+        self._owners: dict[int, ClassFacts] | None = None
+        self._mine: set[int] = set()
+        self._by_qualname: dict[str, ClassFacts] | None = None
 
     @property
     def names(self) -> Names:
@@ -297,6 +300,26 @@ class FileContext:
         if self._module_classes is None:
             self._module_classes = self._find_module_classes()
         return self._module_classes
+
+    def owner_of(self, method: ast.AST) -> ClassFacts | None:
+        """The Module class of this file whose method (the last definition of its name) this is."""
+        if self._owners is None:
+            self._owners = {id(m): f for f in self.module_classes for m in f.methods.values()}
+            self._mine = {id(f) for f in self.module_classes}
+        return self._owners.get(id(method))
+
+    def is_module_class(self, facts: ClassFacts) -> bool:
+        """Is it one of this file's Module classes (as this text has them)?"""
+        if self._owners is None:
+            self.owner_of(facts.node)
+        return id(facts) in self._mine
+
+    def module_class(self, qualname: str) -> ClassFacts | None:
+        if self._by_qualname is None:
+            self._by_qualname = {}
+            for facts in self.module_classes:
+                self._by_qualname.setdefault(facts.qualname, facts)
+        return self._by_qualname.get(qualname)
 
     def _find_module_classes(self) -> list[ClassFacts]:
         top_level = {id(n) for n in module_level_statements(self.tree) if isinstance(n, ast.ClassDef)}
@@ -344,10 +367,8 @@ class FileContext:
         """A Module class of the run: this file's own classes as this text has them (a fix round sees
         its previous round's edits), other files' from the run."""
         if qualname.rpartition(".")[0] == self.parsed.module_name:
-            for facts in self.module_classes:
-                if facts.qualname == qualname:
-                    return self, facts
-            return None
+            facts = self.module_class(qualname)
+            return None if facts is None else (self, facts)
         return self.run.class_context(qualname)
 
     def cached(self, key: str, compute: Callable[[], object]) -> object:
@@ -461,7 +482,7 @@ def fix_until_stable(the_run: Run, item: ParsedFile, rules: Sequence[Rule],
     context = the_run.context(item)
     first = analyse(context, rules, options)
     current, applied, tree = fix_text(context, first, options)
-    remaining = [f for f in first if f not in applied]
+    remaining = _without(first, applied)
     for _ in range(MAX_FIX_ROUNDS - 1):
         if current is None:
             break
@@ -470,11 +491,18 @@ def fix_until_stable(the_run: Run, item: ParsedFile, rules: Sequence[Rule],
         context = FileContext(again, the_run)
         findings = analyse(context, rules, options)
         more, more_applied, more_tree = fix_text(context, findings, options)
-        remaining = [f for f in findings if f not in more_applied]
+        remaining = _without(findings, more_applied)
         if more is None:
             break
         current, applied, tree = more, applied + more_applied, more_tree
     return first, current, applied, remaining
+
+
+def _without(findings: list[Finding], applied: list[Finding]) -> list[Finding]:
+    """The findings that were not applied (the same objects: comparing findings field by field was
+    quadratic in a file of thousands of classes)."""
+    done = {id(f) for f in applied}
+    return [f for f in findings if id(f) not in done]
 
 
 def _syntax_error(path: str, exc: SyntaxError) -> FileError:

@@ -128,7 +128,13 @@ class Names:
 
     def name_for(self, qualname: str) -> str | None:
         """A module-level name bound to ``qualname``, preferring the conventional short one."""
-        found = [n for n, t in self.bindings.items() if t == qualname and n in self.global_names]
+        by_target = self.__dict__.get("_by_target")
+        if by_target is None:  # indexed once: a file of thousands of classes asks thousands of times
+            by_target = self.__dict__["_by_target"] = {}
+            for name, target in self.bindings.items():
+                if name in self.global_names:
+                    by_target.setdefault(target, []).append(name)
+        found = by_target.get(qualname)
         return min(found, key=lambda n: (n != qualname.rsplit(".", 1)[-1], len(n), n)) if found else None
 
 

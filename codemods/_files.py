@@ -116,7 +116,7 @@ PACKAGE_MARKER = "__init__.py"
 
 
 def project_of(path: str | os.PathLike, watch: list[tuple[str, tuple | None]] | None = None) -> str | None:
-    """The folder of the project a file belongs to, whose other files can subclass its classes or hold
+    """The folder of the project a file (or folder) belongs to, whose other files can subclass its classes or hold
     their bases: the nearest folder above it with a pyproject.toml, setup.cfg, setup.py or .git; failing
     that, the top of the package chain holding it (a tree unpacked from a wheel); None for a loose script.
 
@@ -127,7 +127,8 @@ def project_of(path: str | os.PathLike, watch: list[tuple[str, tuple | None]] | 
             watch.append((candidate, signature(candidate)))
         return os.path.lexists(candidate)
 
-    folder = os.path.dirname(os.path.abspath(os.fsdecode(path)))
+    path = os.path.abspath(os.fsdecode(path))
+    folder = path if os.path.isdir(path) else os.path.dirname(path)
     package_top, in_chain = None, True
     while True:
         if any(exists(os.path.join(folder, marker)) for marker in PROJECT_MARKERS):

@@ -7,21 +7,41 @@ overlap are not combined: the later finding is left for the next run and reporte
 from __future__ import annotations
 
 import ast
+import bisect
 
 from ._rule import Edit, Finding, Fix
 from ._source import LineIndex
 
 
-def _overlaps(edit: Edit, taken: list[Edit]) -> bool:
-    for other in taken:
-        if edit.start < other.end and other.start < edit.end:
-            return True
-        # an insertion strictly inside a replaced range has no well-defined place
-        if edit.start == edit.end and other.start < edit.start < other.end:
-            return True
-        if other.start == other.end and edit.start < other.start < edit.end:
-            return True
-    return False
+def _overlap(first: Edit, second: Edit) -> bool:
+    """Does one edit reach into the other? An insertion at the edge of a replaced range does not; one
+    strictly inside it does (it has no well-defined place)."""
+    return first.start < second.end and second.start < first.end or (
+        first.start == first.end and second.start < first.start < second.end) or (
+        second.start == second.end and first.start < second.start < first.end)
+
+
+class _Taken:
+    """The edits accepted so far, sorted by (start, end). None overlaps another, so their ends are
+    sorted too: whether a new edit overlaps one is a binary search, not a scan (a file of thousands of
+    findings made the scan quadratic)."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []
+
+    def accepts(self, edits: list[Edit]) -> bool:
+        """Can these edits (one fix) go in with those accepted? Adds them when they can."""
+        for index, edit in enumerate(edits):
+            # the last accepted edit starting before this one ends reaches furthest: does it reach past
+            # this one's start? (an insertion strictly inside a replaced range is such an overlap too)
+            before = bisect.bisect_left(self.spans, (edit.end,))
+            if before and self.spans[before - 1][1] > edit.start:
+                return False
+            if any(_overlap(edit, other) for other in edits[:index]):
+                return False
+        for edit in edits:
+            bisect.insort(self.spans, (edit.start, edit.end))
+        return True
 
 
 def import_statement(module: str, name: str) -> str:
@@ -53,9 +73,9 @@ def apply(text: str, tree: ast.Module, newline: str, fixes: list[tuple[Finding, 
     taken: list[tuple[Edit, int]] = []
     applied: list[Finding] = []
     imports: list[tuple[str, str]] = []
+    spans = _Taken()
     for finding, fix in fixes:
-        accepted = [edit for edit, _ in taken]
-        if any(_overlaps(edit, accepted) for edit in fix.edits):
+        if not spans.accepts(list(fix.edits)):
             continue
         taken.extend((edit, len(applied)) for edit in fix.edits)
         applied.append(finding)

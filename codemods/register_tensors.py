@@ -325,7 +325,6 @@ class TensorAnalysis:
         owner = next((f for f in evidence.family if f.methods.get(method.name) is method), None) if method else None
         if owner is None:
             return set()
-        here = {id(f) for f in self.context.module_classes}
         lineage = [owner] + [found[1] for q in self.context.hierarchy.ancestors_in_run(owner.qualname)
                              if (found := self.context.class_context(q)) is not None]
         me = self_name(method)
@@ -335,7 +334,7 @@ class TensorAnalysis:
                     and node.attr != evidence.attr):
                 continue
             definers = [f for f in lineage if node.attr in f.assignments]
-            if not definers or all(id(f) in here for f in definers) or any(
+            if not definers or all(self.context.is_module_class(f) for f in definers) or any(
                     self.context.values.kind(a.value, a.method, f) in (Kind.MODULE, Kind.ALIAS, Kind.PARAMETER)
                     for f in definers for a in f.assignments[node.attr]):
                 continue
@@ -510,10 +509,13 @@ class TensorAnalysis:
                 # a subclass that assigns the attribute too holds the same attribute: not a group of two
                 by_statement.setdefault(statement, {}).setdefault(evidence.key, index)
         links = [list(members.values()) for members in by_statement.values()]
+        by_attr: dict[str, list[int]] = {}
+        for index, (evidence, _) in enumerate(decided):
+            by_attr.setdefault(evidence.attr, []).append(index)
         for index, (evidence, _) in enumerate(decided):  # values that meet on their way to a computation
-            links += [[index, other] for other, (partner, _) in enumerate(decided)
-                      if partner.attr in evidence.partners and partner.key != evidence.key
-                      and (partner.facts is evidence.facts or partner.facts in evidence.family)]
+            links += [[index, other] for other in sorted(i for attr in evidence.partners for i in by_attr.get(attr, ()))
+                      if decided[other][0].key != evidence.key and (decided[other][0].facts is evidence.facts
+                                                                    or decided[other][0].facts in evidence.family)]
         groups = _components(len(decided), links)
         for group in groups:
             if len(group) < 2:
@@ -757,7 +759,7 @@ def _calls_submodule(context: FileContext, call: ast.Call, method: ast.FunctionD
     while isinstance(func, ast.Subscript):
         func = func.value
     values = context.values
-    owner = next((f for f in context.module_classes if method in f.methods.values()), None)
+    owner = context.owner_of(method)
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and owner is not None:
         args = method.args.posonlyargs + method.args.args
         if args and func.value.id == args[0].arg and func.attr not in owner.methods:
@@ -774,7 +776,7 @@ def _plain_attribute(context: FileContext, expr: ast.AST, method: ast.FunctionDe
     if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name)
             and expr.value.id == self_name(method)):
         return False
-    owner = next((f for f in context.module_classes if f.methods.get(method.name) is method), None)
+    owner = context.owner_of(method)
     if owner is None or expr.attr in owner.methods or expr.attr not in owner.assignments:
         return False
     values = context.values
@@ -796,7 +798,7 @@ def _enclosing_method(node: ast.AST, default):
 
 def _callers(context: FileContext, method: ast.FunctionDef) -> list[tuple[ast.Call, ast.FunctionDef, bool]]:
     """The calls ``self.<method>(...)`` in the methods of the class that defines ``method``."""
-    owner = next((f for f in context.module_classes if f.methods.get(method.name) is method), None)
+    owner = context.owner_of(method)
     if owner is None:
         return []
     found = []

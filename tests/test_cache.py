@@ -180,3 +180,13 @@ def test_a_package_marker_added_or_removed_renames_the_cached_modules(project, c
         fresh = CliRunner().invoke(cli, [*command, "--no-cache", "pkg"])
         cached = CliRunner().invoke(cli, [*command, "pkg"])
         assert (cached.exit_code, cached.stdout) == (fresh.exit_code, fresh.stdout), command
+
+
+def test_the_cache_lives_at_the_top_of_the_project_whatever_the_working_folder(project, tmp_path, monkeypatch):
+    (project / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(cli, ["check", str(project / "pkg" / "base.py")])
+    assert result.exit_code == 1, result.output
+    assert (project / ".modfix_cache").is_dir() and not (elsewhere / ".modfix_cache").exists()
