@@ -139,6 +139,12 @@ def _echo(text: str, err: bool = False) -> None:
     click.echo(text, err=err, nl=False)
 
 
+def _report_notes(report: RunReport, quiet: bool, emit=_echo) -> None:
+    if not quiet:
+        for note in report.notes:
+            emit(f"modfix: note: {note}\n", err=True)
+
+
 def _report_errors(report: RunReport, emit=_echo) -> bool:
     errors = report.all_errors
     for error in errors:
@@ -242,6 +248,7 @@ def check(output_format: str, statistics: bool, add_noqa: bool, explain: bool, c
                  + (f"  ({fixable} fixable)" if fixable else "") + "\n")
     else:
         emit(render(output_format, report, options, tool_version=__version__, explain=explain))
+    _report_notes(report, quiet, emit)
     had_errors = _report_errors(report, emit)
     if findings and not quiet and output_format == "text":
         fixable = sum(1 for _, f in findings if options.applies(f))
@@ -292,6 +299,7 @@ def apply(diff: bool, color: str, output_format: str | None, config_file: str | 
             changed.append(result)
     if diff and output_format not in (None, "text"):
         click.echo(render(output_format, report, options, tool_version=__version__), nl=False)
+    _report_notes(report, quiet)
     had_errors = _report_errors(report)
     if not quiet:
         _print_apply_summary(report, changed, options, diff)

@@ -31,7 +31,7 @@ from ._facts import (
 from ._cache import Cache, digest, tool_digest
 from ._config import matches, read_suppressions
 from ._files import FileChangedError, FileNotWritableError, discover, project_of, write_atomic
-from ._hierarchy import FileSummary, Hierarchy, module_name_for, summarize
+from ._hierarchy import FileSummary, Hierarchy, ModuleNames, module_name_for, summarize
 from ._rule import Applicability, Edit, Finding, Fix, Rule
 from ._replay import signature_of
 from ._workers import WorkerGroup
@@ -91,6 +91,7 @@ class FileResult:
 class RunReport:
     files: list[FileResult] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)  # paths that could not even be listed
+    notes: list[str] = field(default_factory=list)  # what the user should know of how the run read the files
     # with a cache: every file and folder the run depends on, with its signature before it was read
     watched: list[tuple[str, tuple | None]] = field(default_factory=list)
 
@@ -150,6 +151,20 @@ class ParsedFile:
     module_name: str
     is_package: bool
     summary: FileSummary
+    imports: Callable[[str], str] | None = None  # how its absolute imports are spelled in the run
+
+
+class _Unnamed:
+    """Module names when a run has no ModuleNames (a caller of the engine's parts): from the path alone."""
+    key = ""
+
+    @staticmethod
+    def of(path: str) -> tuple[str, bool]:
+        return module_name_for(path)
+
+    @staticmethod
+    def imports_for(path: str) -> None:
+        return None
 
 
 class Run:
@@ -159,6 +174,7 @@ class Run:
     def __init__(self, summaries: Sequence[FileSummary], module_factories: frozenset[str] = frozenset(),
                  parsed: Sequence[ParsedFile] = (), budget: int | None = None):
         self.module_factories = module_factories
+        self.modules: ModuleNames | _Unnamed = _Unnamed()  # set by the run that knows every file
         self.hierarchy = Hierarchy(list(summaries))
         self._path_of_module = {s.module_name: s.path for s in summaries}
         self._summary_of_module = {s.module_name: s for s in summaries}
@@ -215,7 +231,7 @@ class Run:
         if parsed is None:
             try:
                 with open(path, "rb") as handle:
-                    parsed = parse_file(path, handle.read())
+                    parsed = parse_file(path, handle.read(), modules=self.modules)
             except (OSError, SourceError, SyntaxError, ValueError, RecursionError, MemoryError):
                 return None
         return self.context(parsed)
@@ -292,7 +308,8 @@ class FileContext:
     @property
     def names(self) -> Names:
         if self._names is None:
-            self._names = Names.from_tree(self.tree, self.parsed.module_name, self.parsed.is_package, deep=True)
+            self._names = Names.from_tree(self.tree, self.parsed.module_name, self.parsed.is_package, deep=True,
+                                          imports=self.parsed.imports)
         return self._names
 
     @property
@@ -409,13 +426,18 @@ class FileContext:
         return None
 
 
-def parse_file(path: str, data: bytes | str, from_stdin: bool = False) -> ParsedFile:
+def parse_file(path: str, data: bytes | str, from_stdin: bool = False,
+               modules: "ModuleNames | _Unnamed" = _Unnamed()) -> ParsedFile:
     """Parse a file's bytes (decoded as Python would) or an already decoded text."""
     source = decode(data) if isinstance(data, bytes) else Source(data, "utf-8", _first_newline(data))
     tree = ast.parse(source.text, filename=path)
     # named by --stdin-filename, the text stands for that file of its package
-    module_name, is_package = ("__stdin__", False) if from_stdin and path == "-" else module_name_for(path)
-    return ParsedFile(path, source, tree, module_name, is_package, summarize(tree, module_name, is_package, path))
+    if from_stdin and path == "-":
+        (module_name, is_package), imports = ("__stdin__", False), None
+    else:
+        (module_name, is_package), imports = modules.of(path), modules.imports_for(path)
+    summary = summarize(tree, module_name, is_package, path, imports, modules.key)
+    return ParsedFile(path, source, tree, module_name, is_package, summary, imports)
 
 
 def analyse(context: FileContext, rules: Sequence[Rule], options: Options) -> list[Finding]:
@@ -487,7 +509,7 @@ def fix_until_stable(the_run: Run, item: ParsedFile, rules: Sequence[Rule],
         if current is None:
             break
         again = ParsedFile(item.path, Source(current, item.source.encoding, item.source.newline),
-                           tree, item.module_name, item.is_package, item.summary)
+                           tree, item.module_name, item.is_package, item.summary, item.imports)
         context = FileContext(again, the_run)
         findings = analyse(context, rules, options)
         more, more_applied, more_tree = fix_text(context, findings, options)
@@ -545,6 +567,8 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
     context = _project_context(named + ([stdin_path] if "-" in paths and stdin_path != "-" else []), exclude,
                                report.watched if cache is not None else None)
     displays = named + context
+    stdin_named = [stdin_path] if "-" in paths and stdin_path != "-" else []
+    modules = ModuleNames(displays + stdin_named)
     jobs = options.jobs if options.jobs > 0 else (os.cpu_count() or 1)
     parallel = jobs > 1 and len(displays) >= PARALLEL_THRESHOLD and _can_fork()
 
@@ -553,7 +577,6 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
     known: dict[str, FirstPass] = {}
     stats: dict[str, os.stat_result] = {}
     if cache is not None:
-        packages: dict[str, list[str]] = {}
         for display in displays:
             try:
                 stats[display] = os.stat(display)
@@ -562,21 +585,22 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
                 continue
             report.watched.append((display, signature_of(stats[display])))
             entry = cache.unchanged(display, stats[display])
-            # a file's module name comes from the __init__.py files above it, not from its bytes
-            if entry is not None and module_name_for(display, packages) == (entry.summary.module_name,
-                                                                             entry.summary.is_package):
+            # a file's module name (and where its imports lead) comes from the __init__.py files above it
+            # and the other files of the run, not from its bytes
+            if entry is not None and entry.summary.names_key == modules.key and modules.of(display) == (
+                    entry.summary.module_name, entry.summary.is_package):
                 known[display] = FirstPass(display, summary=entry.summary, digest=entry.digest)
     pending = [d for d in displays if d not in known]
     with contextlib.ExitStack() as workers:
         group = None
         if parallel and len(pending) >= PARALLEL_THRESHOLD:
             # each worker keeps the trees it parsed for step 2, so that no file is parsed twice
-            group = workers.enter_context(WorkerGroup(jobs, _EngineWorker(rules, options, write,
-                                                                          context=frozenset(context))))
+            group = workers.enter_context(WorkerGroup(jobs, _EngineWorker(
+                rules, options, write, context=frozenset(context), modules=modules)))
             fresh, lost = group.step1(_largest_first(pending, stats))
-            fresh += [_first_pass(path) for path in lost]
+            fresh += [_first_pass(path, modules=modules) for path in lost]
         else:
-            fresh, _ = _first_passes(pending, options, context=frozenset(context))
+            fresh, _ = _first_passes(pending, options, context=frozenset(context), modules=modules)
         for first in fresh:
             known[first.path] = first
             if cache is not None:
@@ -586,10 +610,12 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
                     cache.forget(first.path)
         firsts = [known[d] for d in displays]
         if "-" in paths and read_stdin is not None:
-            firsts.append(_first_pass(stdin_path, keep=True, data=read_stdin()))
+            firsts.append(_first_pass(stdin_path, keep=True, data=read_stdin(), modules=modules))
         summaries = [f.summary for f in firsts if f.summary]
+        report.notes.extend(modules.unresolved(summaries))
         the_run = Run(summaries, options.module_factories, [f.parsed for f in firsts if f.parsed],
                       budget=TREE_BUDGET)
+        the_run.modules = modules
 
         # 2. the files that define Module classes: analyse, fix, write (unless the cache has the answer)
         named_here = set(named)
@@ -705,14 +731,14 @@ PARALLEL_THRESHOLD = 64  # below this, starting processes costs more than it sav
 TREE_BUDGET = 8_000_000
 
 
-def _first_passes(paths: Sequence[str], options: Options, kept: int = 0,
-                  context: frozenset[str] = frozenset()) -> tuple[list[FirstPass], int]:
+def _first_passes(paths: Sequence[str], options: Options, kept: int = 0, context: frozenset[str] = frozenset(),
+                  modules: ModuleNames | _Unnamed = _Unnamed()) -> tuple[list[FirstPass], int]:
     """Step 1 over the files, keeping the trees that step 2 will probably analyse while they fit the
     budget (``kept`` bytes of it are used; never those of the ``context``, which step 2 does not
     analyse); returns the results and the bytes now used."""
     firsts = []
     for path in paths:
-        first = _first_pass(path, keep=path not in context, keep_all=options.analyse_every_file)
+        first = _first_pass(path, keep=path not in context, keep_all=options.analyse_every_file, modules=modules)
         if first.parsed is not None:
             size = len(first.parsed.source.text)
             if kept + size <= TREE_BUDGET and (options.analyse_every_file or _imports_torch(first.summary)):
@@ -755,7 +781,8 @@ def _fingerprint(hierarchy: Hierarchy, first: FirstPass, digests: dict[str, str]
     return digest("\n".join(parts))
 
 
-def _first_pass(path: str, keep: bool = False, data: bytes | str | None = None, keep_all: bool = False) -> FirstPass:
+def _first_pass(path: str, keep: bool = False, data: bytes | str | None = None, keep_all: bool = False,
+                modules: ModuleNames | _Unnamed = _Unnamed()) -> FirstPass:
     from_stdin = data is not None
     # standard input is kept whatever happens: an editor replaces its buffer with what comes back
     first = FirstPass(path, from_stdin=from_stdin, data=data if from_stdin else None)
@@ -767,7 +794,7 @@ def _first_pass(path: str, keep: bool = False, data: bytes | str | None = None, 
             first.error = FileError(path, f"cannot read: {exc.strerror or exc}")
             return first
     try:
-        parsed = parse_file(path, data, from_stdin)
+        parsed = parse_file(path, data, from_stdin, modules)
     except SourceError as exc:
         first.error = FileError(path, exc.message, exc.line)
     except SyntaxError as exc:
@@ -790,7 +817,7 @@ def _second_pass(path: str, state: tuple) -> FileResult:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-        parsed = parse_file(path, data)
+        parsed = parse_file(path, data, modules=the_run.modules)
     except OSError as exc:
         return FileResult(path, error=FileError(path, f"cannot read: {exc.strerror or exc}"))
     except (SourceError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
@@ -840,14 +867,14 @@ class _EngineWorker:
     from its kept tree when it has one."""
 
     def __init__(self, rules: Sequence[Rule], options: Options, write: bool, inherited: Run | None = None,
-                 context: frozenset[str] = frozenset()):
-        self.rules, self.options, self.write, self.context = rules, options, write, context
+                 context: frozenset[str] = frozenset(), modules: ModuleNames | _Unnamed = _Unnamed()):
+        self.rules, self.options, self.write, self.context, self.modules = rules, options, write, context, modules
         self.run = inherited
         self.kept: dict[str, FirstPass] = {}
         self.kept_bytes = 0
 
     def step1(self, paths: list[str]) -> tuple[list[FirstPass], list[str]]:
-        firsts, self.kept_bytes = _first_passes(paths, self.options, self.kept_bytes, self.context)
+        firsts, self.kept_bytes = _first_passes(paths, self.options, self.kept_bytes, self.context, self.modules)
         kept = [f for f in firsts if f.parsed is not None]
         self.kept.update((f.path, f) for f in kept)
         return [FirstPass(f.path, f.summary, f.error, digest=f.digest) for f in firsts], [f.path for f in kept]
@@ -857,6 +884,7 @@ class _EngineWorker:
         if summaries is not None:
             self.run = Run(pickle.loads(summaries), self.options.module_factories,
                            [f.parsed for f in self.kept.values()], budget=TREE_BUDGET)
+            self.run.modules = self.modules
         self.run.pinned = set(self.kept)
 
     def step2(self, path: str) -> FileResult:

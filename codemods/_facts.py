@@ -13,7 +13,7 @@ import builtins
 import enum
 import weakref
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ._hierarchy import Hierarchy, resolve_relative
 
@@ -58,8 +58,11 @@ class Names:
         self.global_names = global_names
 
     @classmethod
-    def from_tree(cls, tree: ast.Module, module_name: str, is_package: bool, deep: bool = False) -> "Names":
+    def from_tree(cls, tree: ast.Module, module_name: str, is_package: bool, deep: bool = False,
+                  imports: Callable[[str], str] | None = None) -> "Names":
+        """``imports``: how an absolute import is spelled in the run (see ``ModuleNames``)."""
         bindings: dict[str, str | None] = {}
+        spelled = imports or (lambda target: target)
 
         def bind(name: str, target: str | None) -> None:
             if name in bindings and bindings[name] != target:
@@ -72,12 +75,12 @@ class Names:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
-                        bind(alias.asname, alias.name)
+                        bind(alias.asname, spelled(alias.name))
                     else:
                         top = alias.name.split(".")[0]
-                        bind(top, top)
+                        bind(top, spelled(top))
             elif isinstance(node, ast.ImportFrom):
-                source = node.module
+                source = spelled(node.module) if node.module else node.module
                 if node.level:
                     source = resolve_relative(module_name, is_package, node.level, node.module)
                 for alias in node.names:

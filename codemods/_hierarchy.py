@@ -10,9 +10,11 @@ to, and each class's bases as qualified names. Nothing here guesses: a base that
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 from ._torch_tables import ALIASES as _TORCH_ALIASES, CLASS_BASES as _TORCH_BASES
 
@@ -68,6 +70,86 @@ def module_name_for(path: str | os.PathLike, packages: dict[str, list[str]] | No
     return ".".join(reversed(parts)) or path.stem, is_package
 
 
+class ModuleNames:
+    """The module name of each file of a run, and where its absolute imports lead.
+
+    Two folders may each provide a top-level module or package of one name (experiment folders, each
+    with its own ``model.py``; ``tests/utils.py`` beside ``scripts/utils.py``): as one module name they
+    would hide each other. Such a name is given a tag of its folder (``model#1a2b3c``), and an import of
+    it resolves to the one of the importing file's own import folder, where Python looks first. From
+    any other folder it stays unresolved, and ``notes`` says so."""
+
+    def __init__(self, paths: Iterable[str]):
+        packages: dict[str, list[str]] = {}
+        self._named: dict[str, tuple[str, bool, str]] = {}  # absolute path -> (name, is_package, folder)
+        providers: dict[str, set[str]] = {}
+        for path in paths:
+            absolute = os.path.abspath(path)
+            name, is_package = module_name_for(absolute, packages)
+            folder = _import_folder(absolute, name, is_package)
+            self._named[absolute] = (name, is_package, folder)
+            providers.setdefault(name.partition(".")[0], set()).add(folder)
+        self.ambiguous = {top: sorted(folders) for top, folders in providers.items() if len(folders) > 1}
+        # what every summary's import targets depend on besides its own file
+        self.key = hashlib.blake2b(repr(sorted(self.ambiguous.items())).encode(), digest_size=8).hexdigest() \
+            if self.ambiguous else ""
+        self._packages = packages
+
+    def of(self, path: str) -> tuple[str, bool]:
+        absolute = os.path.abspath(path)
+        known = self._named.get(absolute)
+        if known is None:
+            name, is_package = module_name_for(absolute, self._packages)
+            known = (name, is_package, _import_folder(absolute, name, is_package))
+        name, is_package, folder = known
+        top, dot, rest = name.partition(".")
+        return (_tagged(top, folder) + dot + rest if top in self.ambiguous else name), is_package
+
+    def imports_for(self, path: str) -> Callable[[str], str] | None:
+        """How an absolute import in this file is spelled in the run (None: as written)."""
+        if not self.ambiguous:
+            return None
+        absolute = os.path.abspath(path)
+        known = self._named.get(absolute)
+        folder = known[2] if known else os.path.dirname(absolute)
+        mine = {top for top, folders in self.ambiguous.items() if folder in folders}
+
+        def rewrite(target: str) -> str:
+            top, dot, rest = target.partition(".")
+            return _tagged(top, folder) + dot + rest if top in mine else target
+        return rewrite
+
+    def unresolved(self, summaries: Iterable["FileSummary"]) -> list[str]:
+        """What the run must say: each file importing a name that several folders provide, none of them
+        its own (Python would take whichever comes first on its path, which modfix cannot know)."""
+        notes = []
+        for summary in summaries:
+            tops = sorted({t.partition(".")[0] for t in list(summary.bindings.values()) + summary.star_imports
+                           if t and t.partition(".")[0] in self.ambiguous})
+            for top in tops:
+                folders = ", ".join(_shown(f) for f in self.ambiguous[top])
+                notes.append(f"{_shown(summary.path)} imports `{top}`, which several folders provide ({folders}), "
+                             "none of them its own: its classes from there are not resolved")
+        return notes
+
+
+def _shown(path: str) -> str:
+    relative = os.path.relpath(path) if path else path
+    return relative if path and not relative.startswith(os.pardir) else path
+
+
+def _tagged(top: str, folder: str) -> str:
+    return f"{top}#{hashlib.blake2b(folder.encode('utf-8', 'surrogateescape'), digest_size=3).hexdigest()}"
+
+
+def _import_folder(path: str, name: str, is_package: bool) -> str:
+    """The folder an import of the file's top-level name is looked up in (the one above its packages)."""
+    folder = os.path.dirname(path)
+    for _ in range(name.count(".") + (1 if is_package else 0)):
+        folder = os.path.dirname(folder)
+    return folder
+
+
 def _package_parts(folder: str, packages: dict[str, list[str]]) -> list[str]:
     """The names of the packages a folder is in, itself first: [] when it holds no __init__.py."""
     parts = packages.get(folder)
@@ -103,6 +185,8 @@ class FileSummary:
     # class name -> its first and last line: lets a family lookup skip classes whose text never
     # names the attribute in question, without parsing their files
     class_spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # the run's ModuleNames.key it was made under: its module name and imports depend on it
+    names_key: str = ""
 
 
 class Hierarchy:
@@ -246,10 +330,11 @@ class Hierarchy:
         return found
 
 
-def summarize(tree: ast.Module, module_name: str, is_package: bool, path: str = "") -> FileSummary:
+def summarize(tree: ast.Module, module_name: str, is_package: bool, path: str = "",
+              imports: Callable[[str], str] | None = None, names_key: str = "") -> FileSummary:
     from ._facts import Names, all_statements, module_level_statements
 
-    names = Names.from_tree(tree, module_name, is_package)
+    names = Names.from_tree(tree, module_name, is_package, imports=imports)
     classes = {}
     spans = {}
     stars = []
@@ -261,14 +346,16 @@ def summarize(tree: ast.Module, module_name: str, is_package: bool, path: str = 
             spans[node.name] = (first, node.end_lineno or node.lineno)
             top_level.add(id(node))
         elif isinstance(node, ast.ImportFrom) and any(alias.name == "*" for alias in node.names):
-            source = resolve_relative(module_name, is_package, node.level, node.module) if node.level else node.module
+            source = resolve_relative(module_name, is_package, node.level, node.module) if node.level else (
+                imports(node.module) if imports and node.module else node.module)
             if source:
                 stars.append(source)
     nested_classes = [node for node in all_statements(tree) if isinstance(node, ast.ClassDef) and id(node) not in top_level]
     if nested_classes:  # their bases may be imported inside the function: the file's names, everywhere
-        deep = Names.from_tree(tree, module_name, is_package, deep=True)
+        deep = Names.from_tree(tree, module_name, is_package, deep=True, imports=imports)
         nested = [deep.qualname(base) for node in nested_classes for base in node.bases]
     else:
         nested = []
     return FileSummary(module_name=module_name, bindings=names.bindings, classes=classes, star_imports=stars,
-                       path=path, is_package=is_package, nested_bases=nested, class_spans=spans)
+                       path=path, is_package=is_package, nested_bases=nested, class_spans=spans,
+                       names_key=names_key)

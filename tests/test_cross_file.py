@@ -1,6 +1,7 @@
 """Class hierarchies cross files: which classes are Modules, and who uses an attribute."""
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -193,3 +194,54 @@ def test_stdin_named_as_a_file_of_a_project_is_judged_with_the_project(tmp_path,
     (tmp_path / "pkg" / "child.py").unlink()
     fixed = runner.invoke(cli, ["apply", "--no-cache", "--stdin-filename", "pkg/base.py", "-"], input=text)
     assert "nn.ModuleList(" in fixed.stdout
+
+
+NET = """
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = [nn.Linear(2, 2) for _ in range(2)]
+"""
+TRAIN = """
+    import torch.nn as nn
+    from model import Net
+
+
+    class Bigger(Net):
+        def __init__(self):
+            super().__init__()
+            self.heads = [nn.Linear(2, 2) for _ in range(2)]
+"""
+
+
+def test_files_with_one_module_name_are_all_analysed_and_imports_prefer_their_own_folder(tmp_path):
+    # experiment folders without __init__.py: a/model.py and b/model.py are both the module `model`
+    write_tree(tmp_path, {"a/model.py": NET, "a/train.py": TRAIN, "b/model.py": "x = 1\n", "c/train.py": TRAIN})
+    report = fix_paths([str(tmp_path)], write=False)
+    found = {(Path(r.path).parent.name, Path(r.path).name, f.code) for r in report.files for f in r.findings}
+    # a/train.py's Net is a/model.py's, its own folder's; c/train.py's could be either: unresolved, and said
+    assert found == {("a", "model.py", "MF101"), ("a", "train.py", "MF101")}
+    assert len(report.notes) == 1 and "train.py imports `model`" in report.notes[0]
+    assert "c" + os.sep + "train.py" in report.notes[0] or str(tmp_path / "c" / "train.py") in report.notes[0]
+
+
+def test_a_second_folder_providing_a_module_changes_cached_answers_as_a_fresh_run(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from codemods._cli import cli
+
+    monkeypatch.delenv("MODFIX_NO_CACHE", raising=False)
+    write_tree(tmp_path, {"a/model.py": NET, "a/train.py": TRAIN, "c/train.py": TRAIN})
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    runner.invoke(cli, ["check", "."])
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "model.py").write_text("x = 1\n")
+    for command in (["check"], ["apply", "--diff"]):
+        fresh = runner.invoke(cli, [*command, "--no-cache", "."])
+        cached = runner.invoke(cli, [*command, "."])
+        assert (cached.exit_code, cached.output) == (fresh.exit_code, fresh.output)
+    assert "c/train.py:" not in fresh.output
