@@ -4,8 +4,9 @@
 explicitly is always taken, whatever its name: the user asked for it. A directory is walked for
 ``*.py`` files the way a developer would expect a tool to walk a checkout: version-control
 metadata, caches, build output and virtual environments are skipped, and so is whatever the
-repository's ``.gitignore`` files (and ``.git/info/exclude``) ignore. The gitignore matching is
-implemented here, following git's documented semantics, so that no third-party package is needed.
+repository's ``.gitignore`` files (and ``.git/info/exclude``) ignore, as git would: the patterns are
+pathspec's ``GitIgnoreSpec`` (the library black relies on), the order of the files and their folders
+are handled here.
 
 ``write_atomic`` replaces a file's content in one step (a temporary file in the same directory,
 then ``os.replace``), so that an interrupted run never leaves a half-written source file, and
@@ -21,6 +22,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
+
+import pathspec
 
 from ._replay import signature
 
@@ -232,19 +235,9 @@ def _is_skipped_directory(name: str, path: str) -> bool:
 
 
 @dataclass(frozen=True)
-class _IgnorePattern:
-    regex: re.Pattern
-    negated: bool
-    directory_only: bool
-    # A pattern without a slash matches a name at any depth below its .gitignore; one with a
-    # slash is matched against the whole path relative to the .gitignore's directory.
-    matches_name: bool
-
-
-@dataclass(frozen=True)
 class _IgnoreFile:
     base: tuple[str, ...]
-    patterns: tuple[_IgnorePattern, ...]
+    spec: pathspec.GitIgnoreSpec  # git's patterns, as pathspec compiles them
 
 
 def _is_ignored(parts: tuple[str, ...], is_dir: bool, ignores: tuple[_IgnoreFile, ...]) -> bool:
@@ -254,14 +247,39 @@ def _is_ignored(parts: tuple[str, ...], is_dir: bool, ignores: tuple[_IgnoreFile
     # get here because the walk does not enter it, which is git's "cannot re-include a file
     # if a parent directory is excluded".
     for ignore_file in reversed(ignores):
-        relative_path = "/".join(parts[len(ignore_file.base):])
-        for pattern in reversed(ignore_file.patterns):
-            if pattern.directory_only and not is_dir:
-                continue
-            subject = parts[-1] if pattern.matches_name else relative_path
-            if pattern.regex.fullmatch(subject):
-                return not pattern.negated
+        relative_path = "/".join(parts[len(ignore_file.base):]) + ("/" if is_dir else "")
+        for pattern in reversed(ignore_file.spec.patterns):
+            if pattern.include is not None and _matches_entry(pattern.regex, relative_path, is_dir):
+                return pattern.include
     return False
+
+
+def _matches_entry(regex: re.Pattern, path: str, is_dir: bool) -> bool:
+    """Does the pattern match this entry itself, as git's walk asks? pathspec matches a list of files,
+    so its patterns also match what lies below a matching directory (its ``ps_d`` group is that
+    directory's slash): here the walk decides for directories, and a named folder inside an ignored
+    one is walked. And ``gen/**`` matches what is in gen, never gen itself."""
+    found = regex.match(path)
+    if found is None:
+        return False
+    slash = found.groupdict().get("ps_d")
+    if is_dir:
+        return slash is not None and found.end() == len(path)
+    return slash is None
+
+
+_POSIX_CLASSES = {"alnum": "a-zA-Z0-9", "alpha": "a-zA-Z", "blank": " \t", "digit": "0-9", "lower": "a-z",
+                  "upper": "A-Z", "space": " \t\n\r\f\v", "xdigit": "0-9a-fA-F", "punct": "!-/:-@[-`{-~",
+                  "cntrl": "\x00-\x1f\x7f", "print": " -~", "graph": "!-~"}
+_POSIX_CLASS = re.compile(r"\[:([a-z]+):\]")
+
+
+def _spelled_for_pathspec(line: str) -> str:
+    """git's wildmatch knows POSIX classes in brackets (``[[:upper:]]``); pathspec does not: spell them
+    as ASCII ranges, as git matches them."""
+    if "[:" not in line:
+        return line
+    return _POSIX_CLASS.sub(lambda m: _POSIX_CLASSES.get(m.group(1), m.group(0)), line)
 
 
 def _ignore_files_above(
@@ -337,175 +355,12 @@ def _read_ignore_file(
         # so say so rather than silently carrying on.
         errors.append(PathError(path, f"cannot read ignore file: {exc.strerror or exc}"))
         return None
-    patterns = _parse_gitignore(data.decode("utf-8", errors="surrogateescape"))
-    return _IgnoreFile(base=base, patterns=patterns) if patterns else None
-
-
-def _parse_gitignore(text: str) -> tuple[_IgnorePattern, ...]:
-    """Compile the patterns of one .gitignore file, in file order."""
+    text = data.decode("utf-8", errors="surrogateescape")
     if text.startswith("\ufeff"):
         text = text[1:]
-    patterns = []
-    for line in text.split("\n"):
-        pattern = _compile_ignore_line(line.rstrip("\r"))
-        if pattern is not None:
-            patterns.append(pattern)
-    return tuple(patterns)
-
-
-def _compile_ignore_line(line: str) -> _IgnorePattern | None:
-    line = _strip_unescaped_trailing_spaces(line)
-    if not line or line.startswith("#"):
-        return None
-    negated = line.startswith("!")
-    if negated:
-        line = line[1:]
-    directory_only = line.endswith("/")
-    if directory_only:
-        line = line[:-1]
-    if not line:
-        return None
-    matches_name = "/" not in line
-    if matches_name:
-        regex = _translate_name_glob(line)
-    else:
-        regex = _translate_path_glob(line[1:] if line.startswith("/") else line)
-    return _IgnorePattern(
-        regex=re.compile(regex, re.DOTALL),
-        negated=negated,
-        directory_only=directory_only,
-        matches_name=matches_name,
-    )
-
-
-def _strip_unescaped_trailing_spaces(line: str) -> str:
-    stripped = line.rstrip(" ")
-    if len(stripped) < len(line):
-        trailing_backslashes = len(stripped) - len(stripped.rstrip("\\"))
-        if trailing_backslashes % 2 == 1:  # "\ " keeps that one space
-            stripped += " "
-    return stripped
-
-
-_NEVER_MATCHES = "(?!)"
-
-
-def _translate_path_glob(glob: str) -> str:
-    segments: list[str] = []
-    for segment in glob.split("/"):
-        if segment == "**" and segments and segments[-1] == "**":
-            continue  # "**/**" means no more than "**"
-        segments.append(segment)
-    if segments == ["**"]:
-        return ".*"
-    last = len(segments) - 1
-    regex: list[str] = []
-    for index, segment in enumerate(segments):
-        if segment == "**":
-            if index == 0:
-                regex.append("(?:.*/)?")  # leading "**/": in any directory
-            elif index == last:
-                regex.append("/.*")  # trailing "/**": everything inside
-            else:
-                regex.append("/(?:.*/)?")  # "/**/": zero or more directories
-            continue
-        if index > 0 and segments[index - 1] != "**":
-            regex.append("/")
-        regex.append(_translate_name_glob(segment))
-    return "".join(regex)
-
-
-def _translate_name_glob(glob: str) -> str:
-    """One path segment: ``*``, ``?`` and ``[...]`` never match a slash; ``\\x`` is a literal x."""
-    regex: list[str] = []
-    index = 0
-    while index < len(glob):
-        char = glob[index]
-        index += 1
-        if char == "*":
-            regex.append("[^/]*")
-        elif char == "?":
-            regex.append("[^/]")
-        elif char == "[":
-            translated = _translate_bracket(glob, index)
-            if translated is None:
-                return _NEVER_MATCHES  # git's wildmatch gives up on a malformed bracket
-            bracket, index = translated
-            regex.append(bracket)
-        elif char == "\\":
-            if index == len(glob):
-                return _NEVER_MATCHES  # a trailing backslash escapes nothing: git matches nothing
-            regex.append(re.escape(glob[index]))
-            index += 1
-        else:
-            regex.append(re.escape(char))
-    return "".join(regex)
-
-
-_POSIX_CLASSES = {
-    "alnum": "a-zA-Z0-9",
-    "alpha": "a-zA-Z",
-    "blank": " \\t",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9",
-    "graph": "!-~",
-    "lower": "a-z",
-    "print": " -~",
-    "punct": "!-/:-@\\[-`{-~",
-    "space": " \\t\\n\\r\\f\\v",
-    "upper": "A-Z",
-    "xdigit": "0-9A-Fa-f",
-}
-
-
-def _translate_bracket(glob: str, index: int) -> tuple[str, int] | None:
-    """``glob[index]`` is just after ``[``; returns the regex and the index after ``]``."""
-    negated = index < len(glob) and glob[index] in "!^"
-    if negated:
-        index += 1
-    members: list[str] = []
-    first = True
-    while True:
-        if index >= len(glob):
-            return None
-        char = glob[index]
-        if char == "]" and not first:
-            index += 1
-            break
-        first = False
-        if glob.startswith("[:", index):
-            close = glob.find(":]", index + 2)
-            if close != -1:
-                posix_class = _POSIX_CLASSES.get(glob[index + 2:close])
-                if posix_class is None:
-                    return None
-                members.append(posix_class)
-                index = close + 2
-                continue
-        if char == "\\":
-            index += 1
-            if index >= len(glob):
-                return None
-            char = glob[index]
-        index += 1
-        if index + 1 < len(glob) and glob[index] == "-" and glob[index + 1] != "]":
-            high = glob[index + 1]
-            index += 2
-            if high == "\\":
-                if index >= len(glob):
-                    return None
-                high = glob[index]
-                index += 1
-            if char <= high:  # a reversed range matches nothing, as in git
-                members.append(f"{re.escape(char)}-{re.escape(high)}")
-            continue
-        members.append(re.escape(char))
-    body = "".join(members)
-    if negated:
-        return f"[^/{body}]", index
-    if not body:
-        return _NEVER_MATCHES, index
-    return f"(?:(?!/)[{body}])", index
+    lines = [_spelled_for_pathspec(line.rstrip("\r")) for line in text.split("\n")]
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    return _IgnoreFile(base=base, spec=spec) if any(p.include is not None for p in spec.patterns) else None
 
 
 # --- writing back ------------------------------------------------------------------------------

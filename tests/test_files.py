@@ -635,3 +635,38 @@ def test_write_atomic_keeps_owner_and_group(tmp_path):
     status = target.stat()
     assert (target.read_bytes(), status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (
         b"new", NOBODY, NOBODY, 0o640)
+
+
+# --- parity with git itself --------------------------------------------------------------------
+
+PARITY_FILES = [
+    "a.py", "b.py", "c.py", "D.py", "e.py", "]x.py", "#hash.py", "!bang.py", "space .py", "trail.py",
+    "gen/a.py", "gen/sub/b.py", "gen/keep.py", "gen.py", "build2/x.py", "src/build2/y.py", "src/app.py",
+    "src/deep/er/z.py", "src/deep/keep_me.py", "docs/conf.py", "docs/api/gen.py", "logs/debug.py",
+    "logs/important/trace.py", "x/foo/a.py", "x/y/foo/b.py", "foo.py", "a/b.py", "a/x/b.py", "a/x/y/b.py",
+    "a/c.py", "z/a/b.py", "nested/inner/one.py", "nested/inner/two.py", "nested/other.py",
+    "UPPER/low.py", "mixed/Cap.py", "mixed/low.py", "digits/v1.py", "digits/vx.py", "q/a?.py", "q/ab.py",
+]
+PARITY_IGNORES = {
+    ".gitignore": ["[!a-c].py", "![[:upper:]].py", "[]]x.py", "\\#hash.py", "\\!bang.py", "space\\ .py",
+                   "trail.py   ", "gen/**", "!gen/keep.py", "/build2/", "**/foo", "a/**/b.py",
+                   "logs/", "!logs/important/", "docs/*", "!docs/api/", "digits/v[[:digit:]].py",
+                   "q/a\\?.py", "# a comment", "", "mixed/[[:upper:]]*.py"],
+    "src/.gitignore": ["deep/**", "!deep/keep_me.py", "!/app.py", "*.py", "!app.py"],
+    "nested/.gitignore": ["inner/", "!inner/two.py"],
+    "UPPER/.gitignore": ["*", "!low.py"],
+}
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_gitignore_matching_agrees_with_git(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True, env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull})
+    make(repo, *PARITY_FILES)
+    for name, lines in PARITY_IGNORES.items():
+        write_ignore((repo / name).parent, *lines, name=Path(name).name)
+    listed = subprocess.run(["git", "ls-files", "-z", "--others", "--exclude-standard"], cwd=repo, check=True,
+                            capture_output=True, env={**os.environ, "GIT_CONFIG_GLOBAL": os.devnull}).stdout
+    git_sees = sorted(p for p in listed.decode().split("\0") if p.endswith(".py"))
+    assert sorted(found(repo)) == git_sees
