@@ -698,8 +698,10 @@ def _project_context(named: Sequence[str], exclude: Sequence[str], watch: list |
     here = os.getcwd()
     spelled = [os.path.relpath(root, here) if os.path.commonpath([root, here]) == here else root for root in roots]
     taken = {os.path.realpath(path) for path in named}
+    names = {os.path.basename(path) for path in taken}
     found = discover(spelled, exclude=exclude, watch=watch).files
-    return [str(path) for path in found if os.path.realpath(path) not in taken]
+    # a named file may be spelled otherwise here: compare where they lead (only for the names that can)
+    return [str(path) for path in found if path.name not in names or os.path.realpath(path) not in taken]
 
 
 def _largest_first(paths: list[str], stats: dict[str, os.stat_result]) -> list[str]:

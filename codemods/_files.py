@@ -84,8 +84,8 @@ def discover(paths: Sequence[str | os.PathLike], *, exclude: Sequence[str] = (),
     errors: list[PathError] = []
     seen_real_paths: set[str] = set()
 
-    def add(path: str) -> None:
-        real_path = os.path.realpath(path)
+    def add(path: str, real_path: str | None = None) -> None:
+        real_path = real_path or os.path.realpath(path)
         if real_path not in seen_real_paths:
             seen_real_paths.add(real_path)
             files.append(Path(path))
@@ -104,8 +104,8 @@ def discover(paths: Sequence[str | os.PathLike], *, exclude: Sequence[str] = (),
             errors.append(PathError(path, exc.strerror or str(exc)))
             continue
         if stat.S_ISDIR(status.st_mode):
-            for found in _walk_python_files(path, exclude_patterns, errors, watch):
-                add(found)
+            for found, real_path in _walk_python_files(path, exclude_patterns, errors, watch):
+                add(found, real_path)
         elif stat.S_ISREG(status.st_mode):
             add(path)
         else:
@@ -146,8 +146,10 @@ def project_of(path: str | os.PathLike, watch: list[tuple[str, tuple | None]] | 
 
 
 def _walk_python_files(root: str, exclude: tuple[str, ...], errors: list[PathError],
-                       watch: list | None = None) -> Iterator[str]:
-    """Depth-first, entries of each directory in name order; yields paths spelled from ``root``."""
+                       watch: list | None = None) -> Iterator[tuple[str, str]]:
+    """Depth-first, entries of each directory in name order; yields paths spelled from ``root``, each
+    with the path it resolves to (known without a realpath call unless the file is a symbolic link:
+    the walk follows none)."""
     real_root = os.path.realpath(root)
     root_parts, inherited_ignores = _ignore_files_above(real_root, errors, watch)
 
@@ -187,7 +189,8 @@ def _walk_python_files(root: str, exclude: tuple[str, ...], errors: list[PathErr
             if opened is not None:
                 stack.append(opened)
         else:
-            yield entry.path
+            yield entry.path, (os.path.realpath(entry.path) if entry.is_symlink()
+                               else os.path.join(real_root, *walk_parts))
 
 
 def _open_directory(

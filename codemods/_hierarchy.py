@@ -64,10 +64,12 @@ def torch_module_class(qualname: str | None) -> str | None:
 def module_name_for(path: str | os.PathLike, packages: dict[str, list[str]] | None = None) -> tuple[str, bool]:
     """The dotted module name of a file, from the packages (folders with __init__.py) around it.
     ``packages`` remembers each folder's answer across the files of one run."""
-    path = Path(os.path.abspath(path))
-    is_package = path.name == "__init__.py"
-    parts = ([] if is_package else [path.stem]) + _package_parts(str(path.parent), {} if packages is None else packages)
-    return ".".join(reversed(parts)) or path.stem, is_package
+    path = os.path.abspath(path)
+    folder, name = os.path.split(path)
+    stem = name.rpartition(".")[0] if "." in name.lstrip(".") else name
+    is_package = name == "__init__.py"
+    parts = ([] if is_package else [stem]) + _package_parts(folder, {} if packages is None else packages)
+    return ".".join(reversed(parts)) or stem, is_package
 
 
 class ModuleNames:
@@ -122,7 +124,9 @@ class ModuleNames:
     def unresolved(self, summaries: Iterable["FileSummary"]) -> list[str]:
         """What the run must say: each file importing a name that several folders provide, none of them
         its own (Python would take whichever comes first on its path, which modfix cannot know)."""
-        notes = []
+        notes: list[str] = []
+        if not self.ambiguous:
+            return notes
         for summary in summaries:
             tops = sorted({t.partition(".")[0] for t in list(summary.bindings.values()) + summary.star_imports
                            if t and t.partition(".")[0] in self.ambiguous})
