@@ -169,6 +169,23 @@ class CachedEqualsFresh(RuleBasedStateMachine):
         assert _contents(self.tree) == _contents(twin)
 
 
+    @rule(command=st.sampled_from([["check"], ["apply", "--diff"], ["apply", "--diff", "--unsafe-fixes"]]),
+          name=st.sampled_from(FILES))
+    def one_file_as_the_whole_tree(self, command: list[str], name: str) -> None:
+        # pre-commit passes some files: what modfix says of them must be what a run on the whole tree says
+        if not (self.tree / name).exists():
+            return
+        code, alone, _ = _modfix(self.tree, *command, "--no-cache", name)
+        _, whole, _ = _modfix(self.tree, *command, "--no-cache", ".")
+        if command[0] == "check":
+            mine = [line for line in whole.splitlines(keepends=True) if line.startswith(name + ":")]
+            assert alone == "".join(mine), f"{name}: alone {alone!r}, in the whole tree {whole!r}"
+        else:  # the diff of that one file
+            chunks = whole.split("--- ")
+            mine = [c for c in chunks if c.startswith(f"a/{name}") or c.startswith(name)]
+            assert (alone.count("--- ") == len(mine)) and all(c in alone for c in mine), (alone, whole)
+
+
 CachedEqualsFresh.TestCase.settings = settings(
     max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
