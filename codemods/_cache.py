@@ -53,6 +53,10 @@ def tool_digest() -> str:
 class Cache:
     def __init__(self, directory: str | os.PathLike, key: str):
         self.path = Path(directory) / f"results-v4-{key}.pickle"
+        # loaded only by a run that has project files it did not parse: most runs never need it
+        self._names_path = Path(directory) / f"names-v2-{key}.pickle"
+        self._names: dict[str, tuple[int, int, int, bytes]] | None = None
+        self._names_dirty = False
         self.entries: dict[str, Entry] = {}
         # the last run: a digest of its files and their contents, and each file's fingerprint, so that
         # a run over an unchanged tree need not recompute the fingerprints from the class hierarchy
@@ -103,7 +107,34 @@ class Cache:
         if self.entries.pop(os.path.abspath(path), None) is not None:
             self.dirty = True
 
+    # -- which words a file names, for files of the project that were not parsed (see _engine.ProjectFiles)
+
+    def names(self, path: str, stat: os.stat_result) -> bytes | None:
+        """The name filter of a file as it was when it was made (``name_filter``), if it still is."""
+        if self._names is None:
+            self._names = self._load_names()
+        entry = self._names.get(os.path.abspath(path))
+        if entry is not None and entry[:3] == (stat.st_size, stat.st_mtime_ns, stat.st_ino):
+            return entry[3]
+        return None
+
+    def remember_names(self, path: str, stat: os.stat_result, names: bytes) -> None:
+        if self._names is None:
+            self._names = self._load_names()
+        self._names[os.path.abspath(path)] = (stat.st_size, stat.st_mtime_ns, stat.st_ino, names)
+        self._names_dirty = True
+
+    def _load_names(self) -> dict[str, tuple[int, int, int, bytes]]:
+        try:
+            with open(self._names_path, "rb") as handle:
+                loaded = pickle.load(handle)
+            return loaded if isinstance(loaded, dict) else {}
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            return {}
+
     def save(self) -> None:
+        if self._names_dirty:
+            self._write(self._names_path, self._names)
         if not self.dirty:
             return
         try:
@@ -111,9 +142,16 @@ class Cache:
             ignore = self.path.parent / ".gitignore"
             if not ignore.exists():
                 ignore.write_text("# made by modfix\n*\n")
-            handle, temporary = tempfile.mkstemp(prefix=".results-", dir=self.path.parent)
+        except OSError:
+            return
+        self._write(self.path, (self.entries, self.last_run))
+
+    def _write(self, path: Path, value: object) -> None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".results-", dir=path.parent)
             with os.fdopen(handle, "wb") as out:
-                pickle.dump((self.entries, self.last_run), out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.path)
+                pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
         except OSError:
             pass  # a cache that cannot be written only costs time next run

@@ -20,6 +20,7 @@ import sys
 import tokenize
 import traceback
 import unicodedata
+import zlib
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
@@ -167,17 +168,136 @@ class _Unnamed:
         return None
 
 
+class ProjectFiles:
+    """The files of the named files' projects that nobody named, read only as far as the class hierarchy
+    of the named files asks (``Hierarchy`` asks): a module when a base or an import resolves into it, a
+    file whose text names a class of the hierarchy when that class's subclasses are wanted (a subclass
+    names its base, or an alias defined by a file that names the base). Reading more than needed is
+    harmless; a module name two files claim is read for both, as a run over every file would see it.
+    What was read is kept for the cache, so the next run reads nothing of it."""
+
+    def __init__(self, paths: Sequence[str], modules: ModuleNames, cache: Cache | None = None,
+                 stats: dict[str, os.stat_result] | None = None):
+        self.modules = modules
+        # with a cache, the identifiers each file names are kept (``_name_filter``): a run after an edit
+        # searches them instead of reading the project's text again
+        self._cache, self._stats = cache, stats or {}
+        self._unread: dict[str, str] = {}  # path -> module name
+        self._by_module: dict[str, list[str]] = {}
+        for path in paths:
+            module = modules.of(path)[0]
+            self._unread[path] = module
+            self._by_module.setdefault(module, []).append(path)
+        self.read: list[FirstPass] = []
+        self._searched: set[str] = set()
+        self._texts: dict[str, bytes | None] = {}
+        self._name_sets: dict[str, frozenset[bytes] | None] = {}
+
+    def claiming(self, module: str) -> list[FileSummary]:
+        return self._read([p for p in self._by_module.get(module, ()) if p in self._unread])
+
+    def mentioning(self, words: set[str]) -> list[FileSummary]:
+        # the files naming a word searched before were read then: only new words are looked for
+        new = words - self._searched
+        self._searched |= words
+        if not new:
+            return []
+        found = []
+        if self._cache is not None:
+            wanted = {w.encode("utf-8", "surrogatepass") for w in new}
+            for path in list(self._unread):
+                names = self._name_set(path)
+                if names is not None and not names.isdisjoint(wanted):
+                    found.append(path)
+            return self._read(found)
+        as_bytes, as_text = [word.encode("utf-8") for word in new], list(new)
+        for path in list(self._unread):
+            data = self._text(path)
+            if data is None:
+                continue
+            if isinstance(data, bytes) and any(word in data for word in as_bytes) or isinstance(data, str) and any(
+                    word in data for word in as_text):
+                found.append(path)
+        return self._read(found)
+
+    def _name_set(self, path: str) -> frozenset[bytes] | None:
+        if path not in self._name_sets:
+            names = self._names(path)
+            self._name_sets[path] = None if names is None else frozenset(names.split(b"\n"))
+        return self._name_sets[path]
+
+    def _names(self, path: str) -> bytes | None:
+        stat = self._stats.get(path)
+        names = self._cache.names(path, stat) if stat is not None and self._cache is not None else None
+        if names is None:
+            data = self._text(path)
+            if data is None:
+                return None
+            names = _name_filter(data)
+            self._texts.pop(path, None)  # kept as its filter
+            if stat is not None and self._cache is not None:
+                self._cache.remember_names(path, stat, names)
+        return names
+
+    def _text(self, path: str) -> bytes | str | None:
+        """The file's bytes when they are ASCII; else its text as the parser sees identifiers (decoded,
+        NFKC-normalised), or "" when it cannot be decoded (read it then: it is an error either way)."""
+        if path not in self._texts:
+            try:
+                with open(path, "rb") as handle:
+                    data: bytes | str | None = handle.read()
+            except OSError:
+                data = None  # a run over every file could not read it either
+            if isinstance(data, bytes) and not data.isascii():
+                try:
+                    data = unicodedata.normalize("NFKC", decode(data).text)
+                except (SourceError, ValueError):
+                    data = None
+                    self._read([path])
+            self._texts[path] = data
+        return self._texts[path]
+
+    def _read(self, paths: list[str]) -> list[FileSummary]:
+        summaries = []
+        for path in paths:
+            for claimant in [p for p in self._by_module.get(self._unread.get(path, ""), ()) if p in self._unread]:
+                del self._unread[claimant]
+                self._texts.pop(claimant, None)
+                first = _first_pass(claimant, modules=self.modules)
+                self.read.append(first)
+                if first.summary is not None:
+                    summaries.append(first.summary)
+        return summaries
+
+    def unread(self) -> list[str]:
+        return list(self._unread)
+
+    def __getstate__(self) -> dict:  # to a worker: what is left to read, not the texts or the cache
+        return {**self.__dict__, "_texts": {}, "_name_sets": {}, "read": [], "_cache": None}
+
+
+# Which identifiers a file names, one per line between newlines: a search of the words of one question
+# in a few kilobytes per file instead of the file's text, and no parse.
+_IDENTIFIER_BYTES = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_IDENTIFIER_TEXT = re.compile(r"[^\W\d]\w*")
+
+
+def _name_filter(data: bytes | str) -> bytes:
+    words = set(_IDENTIFIER_BYTES.findall(data)) if isinstance(data, bytes) else {
+        w.encode("utf-8", "surrogatepass") for w in _IDENTIFIER_TEXT.findall(data)}
+    return b"\n" + b"\n".join(sorted(words)) + b"\n"
+
+
 class Run:
     """The files of one run: the class hierarchy from every file's summary, and each file's parse and
     facts on demand (a class's bases and subclasses may live in files analysed by another process)."""
 
     def __init__(self, summaries: Sequence[FileSummary], module_factories: frozenset[str] = frozenset(),
-                 parsed: Sequence[ParsedFile] = (), budget: int | None = None):
+                 parsed: Sequence[ParsedFile] = (), budget: int | None = None, project: "ProjectFiles | None" = None):
         self.module_factories = module_factories
-        self.modules: ModuleNames | _Unnamed = _Unnamed()  # set by the run that knows every file
-        self.hierarchy = Hierarchy(list(summaries))
-        self._path_of_module = {s.module_name: s.path for s in summaries}
-        self._summary_of_module = {s.module_name: s for s in summaries}
+        self.modules: ModuleNames | _Unnamed = project.modules if project is not None else _Unnamed()
+        self.project = project
+        self.hierarchy = Hierarchy(list(summaries), project)
         self._lines: dict[str, list[str] | None] = {}
         # Syntax trees take about 30 bytes per byte of source: with a budget (bytes of source), the
         # least recently used files are dropped (and parsed again if a family lookup needs them),
@@ -224,9 +344,10 @@ class Run:
         return context
 
     def _context_of_module(self, module: str) -> "FileContext | None":
-        path = self._path_of_module.get(module)
-        if path is None:
+        summary = self.hierarchy.summary(module)
+        if summary is None:
             return None
+        path = summary.path
         parsed = self._parsed.get(path)
         if parsed is None:
             try:
@@ -241,7 +362,7 @@ class Run:
         it certainly does not: then no statement of the class reads, assigns or registers ``self.<word>``,
         and a family lookup need not parse its file."""
         module, _, name = qualname.rpartition(".")
-        summary = self._summary_of_module.get(module)
+        summary = self.hierarchy.summary(module)
         span = summary.class_spans.get(name) if summary is not None else None
         if span is None:
             return True
@@ -590,7 +711,10 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
             if entry is not None and entry.summary.names_key == modules.key and modules.of(display) == (
                     entry.summary.module_name, entry.summary.is_package):
                 known[display] = FirstPass(display, summary=entry.summary, digest=entry.digest)
-    pending = [d for d in displays if d not in known]
+    # the project's files that nobody named are read only as far as the named files' hierarchy asks
+    outside = set(context)
+    project = ProjectFiles([d for d in context if d not in known], modules, cache, stats)
+    pending = [d for d in named if d not in known]
     with contextlib.ExitStack() as workers:
         group = None
         if parallel and len(pending) >= PARALLEL_THRESHOLD:
@@ -608,14 +732,13 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
                     cache.remember(first.path, stats[first.path], first.digest, first.summary)
                 else:
                     cache.forget(first.path)
-        firsts = [known[d] for d in displays]
+        firsts = [known[d] for d in displays if d in known]
         if "-" in paths and read_stdin is not None:
             firsts.append(_first_pass(stdin_path, keep=True, data=read_stdin(), modules=modules))
         summaries = [f.summary for f in firsts if f.summary]
-        report.notes.extend(modules.unresolved(summaries))
+        report.notes.extend(modules.unresolved([f.summary for f in firsts if f.summary and f.path not in outside]))
         the_run = Run(summaries, options.module_factories, [f.parsed for f in firsts if f.parsed],
-                      budget=TREE_BUDGET)
-        the_run.modules = modules
+                      budget=TREE_BUDGET, project=project)
 
         # 2. the files that define Module classes: analyse, fix, write (unless the cache has the answer)
         named_here = set(named)
@@ -627,7 +750,7 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
         results: dict[str, FileResult] = {}
         fingerprints: dict[str, str] = {}
         if cache is not None:
-            fingerprints = _reuse_cached(cache, firsts, targets, the_run, options, fixes_needed, results)
+            fingerprints = _reuse_cached(cache, firsts, targets, the_run, options, fixes_needed, results, stats)
             targets = [f for f in targets if f.path not in results]
         on_disk = [f.path for f in targets if not f.from_stdin]
         if group is None and parallel and len(on_disk) >= PARALLEL_THRESHOLD // 4:
@@ -635,7 +758,7 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
             with WorkerGroup(jobs, _EngineWorker(rules, options, write, inherited=the_run)) as late:
                 _analyse_in_group(late, on_disk, None, results, progress, the_run, rules, options, write)
         elif group is not None:
-            payload = pickle.dumps(summaries, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((summaries, project), protocol=pickle.HIGHEST_PROTOCOL)
             _analyse_in_group(group, on_disk, payload, results, progress, the_run, rules, options, write)
         else:
             on_disk = []
@@ -652,12 +775,14 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
                 the_run.pinned.discard(first.path)
                 first.parsed = None
     if cache is not None:
+        for first in project.read:  # what the hierarchy asked for: not read again next time
+            if first.summary is not None and first.path in stats:
+                cache.remember(first.path, stats[first.path], first.digest, first.summary)
         for path, fingerprint in fingerprints.items():
             result = results.get(path)
             if result is not None and result.error is None and not result.written:
                 cache.store_result(path, fingerprint, result.findings)  # the file on disk is as analysed
         cache.save()
-    outside = set(context)
     for first in firsts:
         if first.path in outside:
             continue
@@ -670,12 +795,29 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
     return report
 
 
+class _Digests:
+    """Each module's content digest, for the files read so far (the project's are read as asked)."""
+
+    def __init__(self, firsts: list["FirstPass"], project: ProjectFiles | None):
+        self._known = {f.summary.module_name: f.digest for f in firsts if f.summary}
+        self._project = project
+
+    def get(self, module: str, default: str = "") -> str:
+        if module not in self._known and self._project is not None:
+            self._known.update((f.summary.module_name, f.digest) for f in self._project.read if f.summary)
+        return self._known.get(module, default)
+
+
 def _reuse_cached(cache: Cache, firsts: list["FirstPass"], targets: list["FirstPass"], the_run: Run, options: Options,
-                  fixes_needed: bool, results: dict[str, FileResult]) -> dict[str, str]:
+                  fixes_needed: bool, results: dict[str, FileResult],
+                  stats: dict[str, os.stat_result]) -> dict[str, str]:
     """Put the cached results still valid for the targets into ``results``; returns every target's
     fingerprint (the key its result is stored under)."""
-    digests = {f.summary.module_name: f.digest for f in firsts if f.summary}
-    run_digest = digest("\n".join(f"{f.path}\0{f.digest}" for f in firsts if f.summary))
+    digests = _Digests(firsts, the_run.project)
+    # the files not read count by their signature: one added or edited may be a new subclass
+    unread = the_run.project.unread() if the_run.project is not None else []
+    run_digest = digest("\n".join([f"{f.path}\0{f.digest}" for f in firsts if f.summary] + [
+        f"{path}\0{stats[path] and signature_of(stats[path])}" for path in unread if path in stats]))
     same_run = cache.last_run[0] == run_digest
     fingerprints: dict[str, str] = {}
     for first in [f for f in targets if not f.from_stdin]:
@@ -767,7 +909,7 @@ class FirstPass:
     digest: str = ""
 
 
-def _fingerprint(hierarchy: Hierarchy, first: FirstPass, digests: dict[str, str]) -> str:
+def _fingerprint(hierarchy: Hierarchy, first: FirstPass, digests: "_Digests") -> str:
     """The file's content and that of every file holding its classes' bases and subclasses."""
     summary = first.summary
     related: set[str] = set()
@@ -884,9 +1026,9 @@ class _EngineWorker:
     def plan(self, summaries: bytes | None, owned: list[str]) -> None:
         self.kept = {path: self.kept[path] for path in owned if path in self.kept}  # let the other trees go
         if summaries is not None:
-            self.run = Run(pickle.loads(summaries), self.options.module_factories,
-                           [f.parsed for f in self.kept.values()], budget=TREE_BUDGET)
-            self.run.modules = self.modules
+            summaries, project = pickle.loads(summaries)
+            self.run = Run(summaries, self.options.module_factories, [f.parsed for f in self.kept.values()],
+                           budget=TREE_BUDGET, project=project)
         self.run.pinned = set(self.kept)
 
     def step2(self, path: str) -> FileResult:

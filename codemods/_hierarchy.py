@@ -14,7 +14,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Protocol
 
 from ._torch_tables import ALIASES as _TORCH_ALIASES, CLASS_BASES as _TORCH_BASES
 
@@ -193,17 +193,56 @@ class FileSummary:
     names_key: str = ""
 
 
+class LazyFiles(Protocol):
+    """Files of the run read only when the hierarchy asks (see ``_engine.ProjectFiles``)."""
+
+    def claiming(self, module: str) -> list["FileSummary"]:
+        """Read the files of that module name, if not yet read."""
+
+    def mentioning(self, words: set[str]) -> list["FileSummary"]:
+        """Read the files not yet read whose text may name one of these words."""
+
+
 class Hierarchy:
     """Resolves classes of a run; answers is_module() and finds bases and subclasses."""
 
-    def __init__(self, summaries: list[FileSummary]):
+    def __init__(self, summaries: list[FileSummary], project: "LazyFiles | None" = None):
         self._files: dict[str, FileSummary | None] = {}
-        for summary in summaries:
-            # two files claiming one module name (scripts in different folders): neither is trusted
-            self._files[summary.module_name] = None if summary.module_name in self._files else summary
-        self._is_module: dict[str, bool] = {}
         self._subclasses: dict[str, list[str]] | None = None
+        self._alias_index: dict[str, set[str]] | None = None
+        # files read only when a question needs them: a module when something resolves into it, a
+        # file naming a class when that class's subclasses are asked for
+        self._project = project
+        self._asked: set[str] = set()
+        for summary in summaries:
+            self._add(summary)
+        self._is_module: dict[str, bool] = {}
         self._descendants: dict[str, list[str]] = {}
+
+    def _add(self, summary: FileSummary) -> None:
+        # two files claiming one module name (same folder: model.py and model/): neither is trusted
+        self._files[summary.module_name] = None if summary.module_name in self._files else summary
+        self._subclasses = None
+        self._alias_index = None
+
+    def _aliases(self) -> dict[str, set[str]]:
+        """Last name of an import or assignment target -> the names bound to it (``B`` for ``B = Base``)."""
+        if self._alias_index is None:
+            self._alias_index = {}
+            for summary in self._files.values():
+                if summary is not None:
+                    for name, target in summary.bindings.items():
+                        if target:
+                            self._alias_index.setdefault(target.rpartition(".")[2], set()).add(name)
+        return self._alias_index
+
+    def summary(self, module: str) -> FileSummary | None:
+        """The file of that module in the run (read now if it was not yet)."""
+        if self._project is not None and module not in self._files and module not in self._asked:
+            self._asked.add(module)
+            for summary in self._project.claiming(module):
+                self._add(summary)
+        return self._files.get(module)
 
     def resolve(self, qualname: str | None, _depth: int = 0) -> str | None:
         """Follow re-exports (``from .modeling import Model`` in a package) to where a class is defined."""
@@ -212,7 +251,7 @@ class Hierarchy:
         if torch_class(qualname) == NN_MODULE:
             return NN_MODULE  # the root keeps its name, even when torch's own tree is in the run
         module, _, name = qualname.rpartition(".")
-        summary = self._files.get(module)
+        summary = self.summary(module)
         if summary is None:
             return torch_class(qualname) or qualname
         if name in summary.classes:
@@ -221,7 +260,7 @@ class Hierarchy:
         if target and target != qualname:
             return self.resolve(target, _depth + 1)
         for star in summary.star_imports:  # torch.nn: `from torch.nn.modules import *`
-            other = self._files.get(star)
+            other = self.summary(star)
             if other is not None and (name in other.classes or name in other.bindings or other.star_imports):
                 found = self.resolve(f"{star}.{name}", _depth + 1)
                 if found is not None and self.in_run(found):
@@ -230,7 +269,7 @@ class Hierarchy:
 
     def bases(self, qualname: str) -> list[str | None]:
         module, _, name = qualname.rpartition(".")
-        summary = self._files.get(module)
+        summary = self.summary(module)
         if summary is None or name not in summary.classes:
             return list(_TORCH_BASES.get(qualname, ()))
         return [self.resolve(base) for base in summary.classes[name]]
@@ -291,7 +330,7 @@ class Hierarchy:
 
     def in_run(self, qualname: str) -> bool:
         module, _, name = qualname.rpartition(".")
-        summary = self._files.get(module)
+        summary = self.summary(module)
         return summary is not None and name in summary.classes
 
     def ancestors_in_run(self, qualname: str) -> list[str]:
@@ -314,16 +353,40 @@ class Hierarchy:
         return found
 
     def _find_descendants(self, qualname: str) -> list[str]:
-        if self._subclasses is None:
-            self._subclasses = {}
-            for module, summary in self._files.items():
+        found = self._walk_down(qualname)
+        if self._project is None:
+            return found
+        # a subclass names its base, or an alias of it that a file naming the base defines: read the
+        # files naming any class found so far, until no new file is read
+        # the other classes of its file too: their subclasses are asked for next, found in the same pass
+        module, _, name = qualname.rpartition(".")
+        summary = self._files.get(module)
+        words = {name} | (set(summary.classes) if summary is not None else set())
+        while True:
+            words |= {child.rpartition(".")[2] for child in found}
+            aliases = self._aliases()
+            words |= {alias for word in list(words) for alias in aliases.get(word, ())}
+            read = self._project.mentioning(words)
+            if not read:
+                return found
+            for summary in read:
+                self._add(summary)
+            found = self._walk_down(qualname)
+
+    def _walk_down(self, qualname: str) -> list[str]:
+        while self._subclasses is None:
+            index: dict[str, list[str]] = {}
+            count = len(self._files)
+            for module, summary in list(self._files.items()):
                 if summary is None:
                     continue
                 for name in summary.classes:
                     child = f"{module}.{name}"
-                    for base in self.bases(child):
+                    for base in self.bases(child):  # may read the files of further bases
                         if base:
-                            self._subclasses.setdefault(base, []).append(child)
+                            index.setdefault(base, []).append(child)
+            if len(self._files) == count:  # else the files read meanwhile may hold subclasses too
+                self._subclasses = index
         found: list[str] = []
         stack = list(self._subclasses.get(qualname, ()))
         while stack:

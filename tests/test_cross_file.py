@@ -245,3 +245,26 @@ def test_a_second_folder_providing_a_module_changes_cached_answers_as_a_fresh_ru
         cached = runner.invoke(cli, [*command, "."])
         assert (cached.exit_code, cached.output) == (fresh.exit_code, fresh.output)
     assert "c/train.py:" not in fresh.output
+
+
+def test_a_run_on_one_file_reads_only_the_project_files_its_hierarchy_needs(tmp_path, monkeypatch):
+    from codemods import _engine
+
+    child = """
+        from .base import Base
+
+
+        class Child(Base):
+            def prune(self):
+                self.blocks.sort(key=id)
+    """
+    unrelated = {f"pkg/other{n}.py": f"import torch.nn as nn\n\n\nclass Other{n}(nn.Module):\n    pass\n"
+                 for n in range(30)}
+    write_tree(tmp_path, {"pyproject.toml": "", "pkg/__init__.py": "", "pkg/base.py": BASE, "pkg/child.py": child,
+                          "pkg/layers.py": "import torch.nn as nn\n\nLinear = nn.Linear\n", **unrelated})
+    parsed = []
+    real = _engine.parse_file
+    monkeypatch.setattr(_engine, "parse_file", lambda path, *a, **k: parsed.append(Path(path).name) or real(path, *a, **k))
+    report = fix_paths([str(tmp_path / "pkg" / "base.py")], write=False)
+    assert findings(report) == {("base.py", "MF101", "display-only")}  # the subclass was found and read
+    assert "child.py" in parsed and not any(name.startswith("other") for name in parsed)
