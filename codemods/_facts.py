@@ -219,6 +219,16 @@ def _self_name(method: ast.FunctionDef) -> str | None:
     return args[0].arg if args else None
 
 
+# method -> a weak link to its class (a strong one would keep the method, its key, alive through the class)
+_CLASS_OF: "weakref.WeakKeyDictionary[ast.AST, Callable[[], ast.ClassDef | None]]" = weakref.WeakKeyDictionary()
+
+
+def class_of(method: ast.AST) -> ast.ClassDef | None:
+    """The class a method (as its facts know it) is defined in."""
+    link = _CLASS_OF.get(method)
+    return link() if link is not None else None
+
+
 def set_parents(root: ast.AST) -> list[ast.AST]:
     """Record each node's parent (``parent_of``); returns every node below ``root``.
 
@@ -397,6 +407,7 @@ def collect_class_facts(node: ast.ClassDef, qualname: str) -> ClassFacts:
             facts.methods[statement.name] = statement
     calls: dict[str, set[str]] = {}
     for method in facts.methods.values():
+        _CLASS_OF[method] = _weak(node)
         self_name = _self_name(method)
         if self_name is None:
             continue

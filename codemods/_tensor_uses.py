@@ -556,14 +556,19 @@ class UseClassifier:
                     attrs, names = self._lives_with(value, method)
                     direct.setdefault(name, set()).update(attrs)
                     through.setdefault(name, set()).update(names - {name})
-        changed = True
-        while changed:  # through other locals, until nothing more is learned
-            changed = False
-            for name, others in through.items():
-                before = len(direct[name])
-                for other in others:
-                    direct[name] |= direct.get(other, set())
-                changed = changed or len(direct[name]) != before
+        # through other locals: what a local learns goes on to the locals computed from it, each time
+        # it learns something (a chain h1 = h0 * 2; h2 = h1 * 2 ... is one pass, not one per link)
+        users: dict[str, set[str]] = {}
+        for name, others in through.items():
+            for other in others:
+                users.setdefault(other, set()).add(name)
+        pending = [name for name, attrs in direct.items() if attrs]
+        while pending:
+            source = pending.pop()
+            for user in users.get(source, ()):
+                if not direct[source] <= direct[user]:
+                    direct[user] |= direct[source]
+                    pending.append(user)
         result = {name: frozenset(attrs) for name, attrs in direct.items() if attrs}
         self._local_partners[method] = result
         return result

@@ -13,7 +13,7 @@ import ast
 import weakref
 from dataclasses import dataclass, replace
 
-from ._facts import Names, parent_of
+from ._facts import Names, class_of, parent_of
 
 RANDOM_FACTORIES = frozenset({
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal",
@@ -405,18 +405,38 @@ def _attribute_number_source(read: ast.Attribute, function: ast.FunctionDef) -> 
         statement = parent_of(statement)
     if statement is None or body.index(statement) <= body.index(write):
         return None
+    owner = class_of(function)
     for between in body[body.index(write) + 1: body.index(statement) + 1]:
-        if any(isinstance(n, ast.Call) and _calls_the_instance(n, read.value.id) for n in ast.walk(between)):
-            return None  # `self._per_channel(dim)`, `super().reset()`: may set it again
+        if any(isinstance(n, ast.Call) and _may_set_again(n, read.value.id, read.attr, owner)
+               for n in ast.walk(between)):
+            return None  # `self._per_channel(dim)`, `super().reset()`, `helper(self)`: may set it again
     return write.value
 
 
-def _calls_the_instance(call: ast.Call, self_name: str) -> bool:
+def _may_set_again(call: ast.Call, self_name: str, attr: str, owner: ast.AST | None, depth: int = 4) -> bool:
+    """Can this call set ``self.<attr>``? A method of the class that sets it nowhere, itself or through
+    the methods it calls, cannot; an inherited method, ``super()``, a method of an attribute, or any
+    function handed the instance may."""
+    if any(isinstance(a, ast.Name) and a.id == self_name for a in list(call.args) + [k.value for k in call.keywords]):
+        return True  # `_per_channel(self, dim)`, `Base.__init__(self)`: the instance is theirs to change
     func = call.func
-    while isinstance(func, ast.Attribute):
-        func = func.value
-    return (isinstance(func, ast.Name) and func.id == self_name) or (
-        isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "super")
+    root = func
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if isinstance(root, ast.Call) and isinstance(root.func, ast.Name) and root.func.id == "super":
+        return True
+    if not (isinstance(root, ast.Name) and root.id == self_name):
+        return False
+    if not (isinstance(func, ast.Attribute) and func.value is root) or not isinstance(owner, ast.ClassDef):
+        return True  # `self.proj.reset()`, or a class modfix cannot see
+    method = next((n for n in owner.body if isinstance(n, ast.FunctionDef) and n.name == func.attr), None)
+    if method is None or depth == 0 or not method.args.args:
+        return True  # inherited, or too deep to follow
+    writes = _attribute_writes(method)
+    own = method.args.args[0].arg
+    if writes is None or (own, attr) in writes:
+        return True
+    return any(isinstance(n, ast.Call) and _may_set_again(n, own, attr, owner, depth - 1) for n in ast.walk(method))
 
 
 _WRITES_BY_FUNCTION: "weakref.WeakKeyDictionary[ast.AST, dict | None]" = weakref.WeakKeyDictionary()

@@ -886,13 +886,17 @@ def _class_attributes(facts: ClassFacts) -> set[str]:
 
 
 def _exclusive(first: ast.stmt, second: ast.stmt) -> bool:
-    """Are the two statements in different branches of one ``if`` (never both run)?"""
+    """Are the two statements in different branches of one ``if`` or different cases of one ``match``
+    (never both run)?"""
     def branches(node):
         found = []
         while node is not None:
             parent = parent_of(node)
             if isinstance(parent, ast.If):
                 found.append((id(parent), "body" if node in parent.body else "orelse" if node in parent.orelse else "test"))
+            elif isinstance(parent, ast.match_case) and node in parent.body:
+                match = parent_of(parent)
+                found.append((id(match), f"case {match.cases.index(parent)}" if isinstance(match, ast.Match) else "test"))
             node = parent
         return dict(found)
     mine, theirs = branches(first), branches(second)
