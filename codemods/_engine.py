@@ -272,6 +272,9 @@ class ProjectFiles:
     def unread(self) -> list[str]:
         return list(self._unread)
 
+    def has_unread(self) -> bool:
+        return bool(self._unread)
+
     def __getstate__(self) -> dict:  # to a worker: what is left to read, not the texts or the cache
         return {**self.__dict__, "_texts": {}, "_name_sets": {}, "read": [], "_cache": None}
 

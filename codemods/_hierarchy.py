@@ -202,6 +202,9 @@ class LazyFiles(Protocol):
     def mentioning(self, words: set[str]) -> list["FileSummary"]:
         """Read the files not yet read whose text may name one of these words."""
 
+    def has_unread(self) -> bool:
+        """Is any file left to read?"""
+
 
 class Hierarchy:
     """Resolves classes of a run; answers is_module() and finds bases and subclasses."""
@@ -210,6 +213,7 @@ class Hierarchy:
         self._files: dict[str, FileSummary | None] = {}
         self._subclasses: dict[str, list[str]] | None = None
         self._alias_index: dict[str, set[str]] | None = None
+        self._searched_modules: set[str] = set()
         # files read only when a question needs them: a module when something resolves into it, a
         # file naming a class when that class's subclasses are asked for
         self._project = project
@@ -354,14 +358,17 @@ class Hierarchy:
 
     def _find_descendants(self, qualname: str) -> list[str]:
         found = self._walk_down(qualname)
-        if self._project is None:
+        if self._project is None or not self._project.has_unread():
             return found
         # a subclass names its base, or an alias of it that a file naming the base defines: read the
-        # files naming any class found so far, until no new file is read
-        # the other classes of its file too: their subclasses are asked for next, found in the same pass
+        # files naming any class found so far, until no new file is read. The other classes of its file
+        # go into the first search too: their subclasses are asked for next, found in the same pass.
         module, _, name = qualname.rpartition(".")
         summary = self._files.get(module)
-        words = {name} | (set(summary.classes) if summary is not None else set())
+        words = {name}
+        if summary is not None and module not in self._searched_modules:
+            self._searched_modules.add(module)
+            words |= set(summary.classes)
         while True:
             words |= {child.rpartition(".")[2] for child in found}
             aliases = self._aliases()
