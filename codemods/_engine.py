@@ -121,7 +121,8 @@ class Options:
 
         parts = [__version__, tool_digest(), ",".join(r.code for r in self.enabled(rules)), str(self.unsafe_fixes),
                  ",".join(sorted(self.ignore)), repr(sorted((p, sorted(c)) for p, c in self.per_file_ignores)),
-                 str(self.config_root), ",".join(sorted(self.module_factories))]
+                 # where per-file-ignores patterns are relative to; without them, runs from any folder agree
+                 str(self.config_root) if self.per_file_ignores else "", ",".join(sorted(self.module_factories))]
         return digest("\n".join(parts))[:16]
 
     def enabled(self, rules: Sequence[Rule], path: str | None = None) -> list[Rule]:
