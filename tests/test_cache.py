@@ -190,3 +190,20 @@ def test_the_cache_lives_at_the_top_of_the_project_whatever_the_working_folder(p
     result = CliRunner().invoke(cli, ["check", str(project / "pkg" / "base.py")])
     assert result.exit_code == 1, result.output
     assert (project / ".modfix_cache").is_dir() and not (elsewhere / ".modfix_cache").exists()
+
+
+def test_runs_from_another_folder_use_the_same_cache(project, tmp_path, monkeypatch):
+    (project / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    target = str(project / "pkg" / "base.py")
+    first = CliRunner().invoke(cli, ["check", "-j", "1", target])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    from codemods import _engine
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("a run from another folder parsed a file the cache holds")
+
+    monkeypatch.setattr(_engine, "parse_file", no_parse)
+    again = CliRunner().invoke(cli, ["check", "-j", "1", target])
+    assert (again.exit_code, again.stdout) == (first.exit_code, first.stdout)
