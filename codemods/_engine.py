@@ -249,7 +249,8 @@ class ProjectFiles:
                     data: bytes | str | None = handle.read()
             except OSError:
                 data = None  # a run over every file could not read it either
-            if isinstance(data, bytes) and not data.isascii():
+            # ASCII bytes are the text unless a coding cookie says otherwise (utf-7 spells names in ASCII)
+            if isinstance(data, bytes) and (not data.isascii() or _CODING_COOKIE.search(b"\n".join(data.split(b"\n", 2)[:2]))):
                 try:
                     data = unicodedata.normalize("NFKC", decode(data).text)
                 except (SourceError, ValueError):
@@ -283,6 +284,7 @@ class ProjectFiles:
 # Which identifiers a file names, one per line between newlines: a search of the words of one question
 # in a few kilobytes per file instead of the file's text, and no parse.
 _IDENTIFIER_BYTES = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_CODING_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.M)
 _IDENTIFIER_TEXT = re.compile(r"[^\W\d]\w*")
 
 
@@ -844,7 +846,8 @@ def _project_context(named: Sequence[str], exclude: Sequence[str], watch: list |
     here = os.getcwd()
     spelled = [os.path.relpath(root, here) if os.path.commonpath([root, here]) == here else root for root in roots]
     taken = {os.path.realpath(path) for path in named}
-    names = {os.path.basename(path) for path in taken}
+    # a file found here under either name of a named one (a symbolic link, or what it points to)
+    names = {os.path.basename(path) for path in taken} | {os.path.basename(path) for path in named}
     found = discover(spelled, exclude=exclude, watch=watch).files
     # a named file may be spelled otherwise here: compare where they lead (only for the names that can)
     return [str(path) for path in found if path.name not in names or os.path.realpath(path) not in taken]

@@ -268,3 +268,29 @@ def test_a_run_on_one_file_reads_only_the_project_files_its_hierarchy_needs(tmp_
     report = fix_paths([str(tmp_path / "pkg" / "base.py")], write=False)
     assert findings(report) == {("base.py", "MF101", "display-only")}  # the subclass was found and read
     assert "child.py" in parsed and not any(name.startswith("other") for name in parsed)
+
+
+SORTING_SUBCLASS = "from base import Base\n\n\nclass Sub(Base):\n    def f(self):\n        self.layers.sort()\n"
+LIST_BASE = ("import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+             "        self.layers = [nn.Linear(2, 2)]\n")
+
+
+def _alone_and_whole(root: Path) -> tuple[set, set]:
+    alone = findings(fix_paths([str(root / "base.py")], write=False))
+    whole = {f for f in findings(fix_paths([str(root)], write=False)) if f[0] == "base.py"}
+    return alone, whole
+
+
+def test_a_subclass_behind_a_symbolic_link_is_seen_alone_and_in_the_whole_tree(tmp_path):
+    # the walk keeps the link and drops the file it points to (one file, two names): the project's
+    # files must not count it twice, which made its module name ambiguous and its class unknown
+    write_tree(tmp_path, {"pyproject.toml": "", "base.py": LIST_BASE, "other/real.py": SORTING_SUBCLASS})
+    (tmp_path / "link.py").symlink_to(tmp_path / "other" / "real.py")
+    assert _alone_and_whole(tmp_path) == ({("base.py", "MF101", "display-only")},) * 2
+
+
+def test_a_subclass_in_a_file_whose_cookie_spells_names_in_ascii_is_found(tmp_path):
+    # utf-7 writes "Base" as "+AEI-ase": the bytes never name the class, the text does
+    write_tree(tmp_path, {"pyproject.toml": "", "base.py": LIST_BASE})
+    (tmp_path / "sub.py").write_bytes(b"# -*- coding: utf-7 -*-\n" + SORTING_SUBCLASS.replace("Base", "+AEI-ase").encode())
+    assert _alone_and_whole(tmp_path) == ({("base.py", "MF101", "display-only")},) * 2
