@@ -637,6 +637,12 @@ class ContainerAnalysis:
                     return True
         return False
 
+    def _decided(self, facts: ClassFacts, attr: str) -> str | None:
+        """The container a class's own finding makes of the attribute (None: it has no finding of its own,
+        so a plain container it assigns stays plain)."""
+        evidence = self._evidence(facts, attr)
+        return decide(evidence) if evidence is not None else None
+
     def _wrapped_later(self, assignment: Assignment, attr: str) -> bool:
         """``self.X = nn.ModuleList(self.X)``: registered already."""
         value = assignment.value
@@ -656,7 +662,8 @@ class ContainerAnalysis:
             kinds = {self._element_kind(e, assignment.method, owner, c, []) for e, c in shape.items}
             wanted = Kind.MODULE if container in (MODULE_LIST, MODULE_DICT) else Kind.PARAMETER
             same_kind = shape.kind == ("list" if container in (MODULE_LIST, PARAMETER_LIST) else "dict")
-            if same_kind and kinds <= {wanted} and self.context.is_module_class(owner):
+            if same_kind and kinds <= {wanted} and self.context.is_module_class(owner) and (
+                    owner is family[0] or self._decided(owner, attr) == container):
                 return SAFE, ""  # another plain container of the same kind, wrapped by its own finding
             return DISPLAY, (f"it is reassigned with a plain {shape.kind} at line {assignment.stmt.lineno}, "
                              f"which raises TypeError once it is an nn.{container}")

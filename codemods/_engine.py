@@ -20,7 +20,6 @@ import sys
 import tokenize
 import traceback
 import unicodedata
-import zlib
 from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
@@ -242,7 +241,7 @@ class ProjectFiles:
 
     def _text(self, path: str) -> bytes | str | None:
         """The file's bytes when they are ASCII; else its text as the parser sees identifiers (decoded,
-        NFKC-normalised), or "" when it cannot be decoded (read it then: it is an error either way)."""
+        NFKC-normalised); None when it cannot be read or decoded."""
         if path not in self._texts:
             try:
                 with open(path, "rb") as handle:
@@ -254,8 +253,7 @@ class ProjectFiles:
                 try:
                     data = unicodedata.normalize("NFKC", decode(data).text)
                 except (SourceError, ValueError):
-                    data = None
-                    self._read([path])
+                    data = None  # not Python a run over every file could read either
             self._texts[path] = data
         return self._texts[path]
 

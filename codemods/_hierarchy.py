@@ -13,7 +13,6 @@ import ast
 import hashlib
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
 from ._torch_tables import ALIASES as _TORCH_ALIASES, CLASS_BASES as _TORCH_BASES
