@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, pinned_device, set_parents
 from ._rule import Applicability, Edit, Finding
-from ._hierarchy import TORCH_CONTAINERS, torch_class, torch_module_class
-from ._inits import registration_survives
+from ._hierarchy import NN_MODULE, TORCH_CONTAINERS, torch_class, torch_module_class
+from ._inits import InitChains, registration_survives
 from ._torch_facts import (
     MODULE_DICT_ATTRS, MODULE_LIST_ATTRS, PARAMETER_DICT_ATTRS, PARAMETER_LIST_ATTRS, STATELESS_NN_CLASSES,
     WEIGHTED_LOSS_ARGUMENTS,
@@ -292,6 +292,7 @@ class ContainerEvidence:
     elements: list[ast.expr | None] = field(default_factory=list)
     element_kinds: set[Kind] = field(default_factory=set)
     nested_edits: dict[int, list[Edit]] = field(default_factory=dict)
+    uninitialised: set[str] = field(default_factory=set)  # element classes that never run nn.Module.__init__
     stateless: bool = False  # activations, pooling, unweighted losses only
     kept_off: str = ""
     registered: str = ""
@@ -334,11 +335,14 @@ class ContainerAnalysis:
 
     # -- what the container holds
 
-    def _element_kind(self, expr, function, owner, comp, edits, container_of_modules=True) -> Kind:
-        """The kind of an element; nested plain containers of modules count as modules (wrapped too)."""
+    def _element_kind(self, expr, function, owner, comp, edits, container_of_modules=True,
+                      uninitialised: set[str] | None = None) -> Kind:
+        """The kind of an element; nested plain containers of modules count as modules (wrapped too).
+        ``uninitialised`` collects the classes of elements that are Modules never initialised as one."""
         nested = shape_of(expr, self.context, function) if container_of_modules else None
         if nested is not None and not nested.empty:
-            inner = {self._element_kind(e, function, owner, comp | c, edits) for e, c in nested.items}
+            inner = {self._element_kind(e, function, owner, comp | c, edits, uninitialised=uninitialised)
+                     for e, c in nested.items}
             if inner == {Kind.MODULE}:
                 if nested.kind == "dict" and self._key_problem(nested, function, MODULE_DICT)[0] is not SAFE:
                     return Kind.UNKNOWN
@@ -346,7 +350,30 @@ class ContainerAnalysis:
                 return Kind.MODULE
             return Kind.NOT_MODULE if Kind.NOT_MODULE in inner else Kind.UNKNOWN
         # the element's own position is accounted for: only other hand-offs of a local count as escapes
-        return self.values.kind(expr, function, owner, comp, escapes_allowed={id(expr)})
+        kind = self.values.kind(expr, function, owner, comp, escapes_allowed={id(expr)})
+        if kind is Kind.MODULE and uninitialised is not None:
+            skipping = self._skips_module_init(expr, function)
+            if skipping:
+                uninitialised.add(skipping)
+        return kind
+
+    def _skips_module_init(self, expr: ast.expr, function) -> str | None:
+        """The class of a constructed element whose __init__ provably never runs nn.Module.__init__
+        (``super(nn.Module, self).__init__()``): such an instance has no _modules or _parameters, so once a
+        registered container holds it, parameters(), .to() and state_dict() of the owner raise."""
+        if isinstance(expr, ast.Name) and function is not None:
+            sites = self.values.local_bindings(function).get(expr.id, [])
+            if len(sites) == 1 and isinstance(sites[0], ast.Assign):
+                expr = sites[0].value
+        if not isinstance(expr, ast.Call):
+            return None
+        hierarchy = self.context.hierarchy
+        qualname = hierarchy.resolve(self.context.names.qualname(expr.func))
+        if qualname is None or not hierarchy.in_run(qualname):
+            return None
+        mro = hierarchy.mro(qualname)
+        ran = InitChains(self.context).first_runs(mro, -1) if mro else None
+        return qualname if ran is not None and NN_MODULE not in ran else None
 
     def _attribute(self, facts: ClassFacts, attr: str) -> None:
         evidence = self._evidence(facts, attr)
@@ -391,7 +418,8 @@ class ContainerAnalysis:
             edits: list[Edit] = []
             for expr, comp in candidate.shape.items:
                 evidence.element_kinds.add(self._element_kind(
-                    expr, candidate.shape.function or candidate.assignment.method, facts, comp, edits))
+                    expr, candidate.shape.function or candidate.assignment.method, facts, comp, edits,
+                    uninitialised=evidence.uninitialised))
                 evidence.elements.append(expr)
             evidence.nested_edits[id(candidate)] = edits
             evidence.candidates.append(candidate)
@@ -399,7 +427,8 @@ class ContainerAnalysis:
         for use in evidence.fills:
             for value in self._filled_values(use):
                 evidence.element_kinds.add(self._element_kind(
-                    value, use.method, evidence.owner_of.get(id(use), facts), frozenset(), [], False))
+                    value, use.method, evidence.owner_of.get(id(use), facts), frozenset(), [], False,
+                    uninitialised=evidence.uninitialised))
                 evidence.elements.append(value)
         if kind == "dict":
             evidence.element_kinds.discard(Kind.NONE)
@@ -429,6 +458,10 @@ class ContainerAnalysis:
     def _blockers(self, evidence: "ContainerEvidence", container: str) -> Verdict:
         facts, attr = evidence.facts, evidence.attr
         verdict = self._element_verdict(evidence.element_kinds, container)
+        for qualname in sorted(evidence.uninitialised):
+            verdict = verdict.worse(DISPLAY, (
+                f"it holds {qualname.rsplit('.', 1)[-1]} instances, whose __init__ never runs nn.Module.__init__; "
+                "once registered they make parameters(), .to() and state_dict() raise"))
         for candidate in evidence.rebuilt:
             verdict = verdict.worse(DISPLAY, (
                 f"it is rebuilt as a plain {candidate.shape.kind} from its own items at line "

@@ -156,6 +156,8 @@ class InitChains:
                     position = mro.index(call.target) + (1 if call.kind == SUPER_TWO else 0)
                     if not self._follow(mro, position, ran, seen):
                         return False
+                elif call.kind == SUPER_ONE:
+                    continue  # `super(C).__init__()` is unbound: it initialises the super object, not self
                 else:
                     return False
             return True
@@ -262,12 +264,14 @@ def _wiped_by_subclass(context, facts: ClassFacts) -> str:
 
 def _reaches_module_init(context, facts: ClassFacts, call: ast.Call) -> bool:
     """Does this base init call run nn.Module.__init__? Followed along the MRO through the classes of
-    the run: one whose __init__ calls no base init stops the chain. Unknown classes are trusted."""
+    the run (``InitChains``): one whose __init__ calls no base init stops the chain, and
+    ``super(nn.Module, self)`` starts after it. Unknown classes are trusted."""
     hierarchy = context.hierarchy
     mro = hierarchy.mro(facts.qualname)
     owner = call.func.value
     if mro is None:
         return True
+    chains = InitChains(context)
     if isinstance(owner, ast.Call):  # super().__init__() or super(X, self).__init__()
         named = owner.args[0] if owner.args else None
         start = hierarchy.resolve(context.names.qualname(named)) if named is not None else facts.qualname
@@ -275,22 +279,15 @@ def _reaches_module_init(context, facts: ClassFacts, call: ast.Call) -> bool:
             start = facts.qualname
         if start not in mro:
             return True
-        chain = mro[mro.index(start) + 1:]
+        if len(owner.args) == 1:
+            return False  # `super(X).__init__()` is unbound: it initialises nothing of self
+        ran = chains.first_runs(mro, mro.index(start))
     else:
         target = hierarchy.resolve(context.names.qualname(owner))
         if target not in mro:
             return True
-        chain = mro[mro.index(target):]
-    for klass in chain:
-        if klass == NN_MODULE or not hierarchy.in_run(klass):
-            return True
-        found = context.class_context(klass)
-        if found is None:
-            return True
-        init = found[1].methods.get("__init__")
-        if init is not None:
-            return bool(_base_init_calls(init))
-    return True
+        ran = chains.runs_from(mro, target)
+    return ran is None or NN_MODULE in ran
 
 
 def _can_reinitialise(context, facts: ClassFacts, call: ast.Call) -> bool:

@@ -116,10 +116,11 @@ class InitAnalysis:
         bases = self.bases(context, facts)
         for call in calls:
             if call.kind == SUPER_ONE:
-                self._report("MF303", call.call, (
-                    f"`super({ast.unparse(call.target_node)})` with one argument is unbound: no base "
-                    "__init__ runs at all, and the module fails on first use; use `super().__init__()`"),
-                    SAFE, [self._replace_super(call)])
+                message = (f"`super({ast.unparse(call.target_node)})` with one argument is unbound: no base "
+                           "__init__ runs at all, and the module fails on first use; use `super().__init__()`")
+                clash = self._clashes_with_base_registrations(facts)
+                self._report("MF303", call.call, message + (f" (unsafe fix: {clash})" if clash else ""),
+                             UNSAFE if clash else SAFE, [self._replace_super(call)])
             elif call.kind == SUPER_TWO:
                 self._super_two(facts, call, bases)
         explicit = [c for c in calls if c.kind == EXPLICIT]
@@ -583,7 +584,43 @@ class InitAnalysis:
             self._report("MF305", method, message + (
                 f"; not fixed automatically: the base __init__ needs {', '.join(needs)}"), DISPLAY)
         else:
-            self._report("MF305", method, message, SAFE, [edit])
+            clash = self._clashes_with_base_registrations(facts)
+            self._report("MF305", method, message + (f" (unsafe fix: {clash})" if clash else ""),
+                         UNSAFE if clash else SAFE, [edit])
+
+    def _clashes_with_base_registrations(self, facts: ClassFacts) -> str:
+        """Why making the base inits run where none ran (MF303, MF305) may raise, or "": the bases then register
+        their submodules and parameters, and nn.Module.__setattr__ refuses to replace a registered parameter
+        or submodule with a value of another kind (TypeError); only nn.Parameter and None replace anything.
+        A class that never initialised assigns whatever it likes today, so each of its assignments of a name
+        a base registers is such a replacement."""
+        mro = self.context.hierarchy.mro(facts.qualname)
+        chains = InitChains(self.context)
+        ran = chains.first_runs(mro, 0) if mro else None
+        if ran is None:
+            return ""  # the base init is unknown: reported as such by the callers
+        registered: set[str] = set()
+        for klass in ran:
+            effects = chains.effects(klass)
+            if effects is None:
+                registered = None
+                break
+            registered |= effects.registered
+        values = self.context.values
+        for attr in sorted(facts.assignments):
+            if registered is not None and attr not in registered:
+                continue
+            for assignment in facts.assignments[attr]:
+                if not facts.is_init_time(assignment.method):
+                    continue
+                if values.kind(assignment.value, assignment.method, facts) in (Kind.PARAMETER, Kind.NONE):
+                    continue
+                if registered is None:
+                    return (f"what the base __init__ registers is not known, and line {assignment.stmt.lineno} "
+                            f"assigns self.{attr}, which raises TypeError if a base registers it as another kind")
+                return (f"the base __init__ it makes run registers self.{attr}, and line {assignment.stmt.lineno} "
+                        "assigns it a value of another kind, which raises TypeError")
+        return ""
 
     def _completed_by_subclass(self, facts: ClassFacts) -> str:
         """A subclass of the run that calls this class's __init__ explicitly and another base init too,

@@ -166,3 +166,17 @@ def test_a_safe_fix_keeps_checkpoints_loading(case: Case, unsafe: bool, tmp_path
     model.train(True)
     model(*module.example_input())
     module.build().load_state_dict(model.state_dict())
+
+
+def test_a_module_that_skips_module_init_breaks_the_container_holding_it() -> None:
+    """Why MF101 does not wrap a list of instances whose __init__ is ``super(nn.Module, self).__init__()``."""
+    class Skipping(nn.Linear):
+        def __init__(self):
+            super(nn.Module, self).__init__()
+
+    plain = [Skipping()]  # works as a plain list: nothing walks into it
+    holder = nn.Module()
+    holder.blocks = nn.ModuleList()
+    holder.blocks.append(plain[0])
+    with pytest.raises(AttributeError):
+        list(holder.parameters())
