@@ -347,6 +347,10 @@ class Run:
             context = self._contexts[parsed.path] = FileContext(parsed, self)
         return context
 
+    def module_context(self, module: str) -> "FileContext | None":
+        """The file of the run that defines the module, parsed (None outside the run)."""
+        return self._context_of_module(module)
+
     def _context_of_module(self, module: str) -> "FileContext | None":
         summary = self.hierarchy.summary(module)
         if summary is None:
@@ -805,10 +809,12 @@ class _Digests:
     def __init__(self, firsts: list["FirstPass"], project: ProjectFiles | None):
         self._known = {f.summary.module_name: f.digest for f in firsts if f.summary}
         self._project = project
+        self._taken = 0  # how many of the project's read files are in _known
 
     def get(self, module: str, default: str = "") -> str:
-        if module not in self._known and self._project is not None:
-            self._known.update((f.summary.module_name, f.digest) for f in self._project.read if f.summary)
+        if module not in self._known and self._project is not None and len(self._project.read) > self._taken:
+            self._known.update((f.summary.module_name, f.digest) for f in self._project.read[self._taken:] if f.summary)
+            self._taken = len(self._project.read)
         return self._known.get(module, default)
 
 
@@ -926,7 +932,21 @@ def _fingerprint(hierarchy: Hierarchy, first: FirstPass, digests: "_Digests") ->
         if resolved:
             related.add(resolved)
             related.update(hierarchy.ancestors_in_run(resolved))
-    parts = [first.digest] + sorted(f"{q}={digests.get(q.rpartition('.')[0], '')}" for q in related)
+    # what the file imports: whether `Blk()` builds a Module, how it initialises, what a helper returns, is
+    # decided by the file that defines it (and, for a class, by its bases' files)
+    imported: set[str] = set()
+    for target in summary.bindings.values():
+        resolved = hierarchy.resolve(target) if target else None
+        if resolved is None:
+            continue
+        if hierarchy.in_run(resolved):
+            related.add(resolved)
+            related.update(hierarchy.ancestors_in_run(resolved))
+        else:  # a module (`import pkg.utils as u`) or a function of one
+            imported.update(m for m in (resolved, resolved.rpartition(".")[0])
+                            if m and m != summary.module_name and hierarchy.summary(m) is not None)
+    parts = [first.digest] + sorted(f"{q}={digests.get(q.rpartition('.')[0], '')}" for q in related) + sorted(
+        f"{m}:{digests.get(m, '')}" for m in imported)
     return digest("\n".join(parts))
 
 

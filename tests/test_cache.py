@@ -76,6 +76,42 @@ def test_a_change_in_a_subclass_file_reaches_the_base_result(project):
     assert check() == (code, out)
 
 
+BLOCK = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(2, 2)
+"""
+HOLDER = """\
+import torch.nn as nn
+
+from .block import Block
+
+
+class Holder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = [Block() for _ in range(2)]
+"""
+
+
+@pytest.mark.parametrize("edit", ["not a module any more", "its __init__ skips nn.Module's"])
+def test_a_change_in_an_imported_class_reaches_the_file_that_builds_it(project, edit):
+    # Holder's finding depends on what Block is, though neither derives from the other
+    (project / "pkg" / "block.py").write_text(BLOCK)
+    (project / "pkg" / "holder.py").write_text(HOLDER)
+    assert "holder.py:9:23: MF101 [*]" in check()[1]
+    changed = (BLOCK.replace("(nn.Module)", "(object)").replace("super().__init__()", "pass")
+               if edit == "not a module any more" else BLOCK.replace("super()", "super(nn.Module, self)"))
+    touch_later(project / "pkg" / "block.py", changed)
+    cached = check()
+    assert "holder.py:9:23: MF101 [*]" not in cached[1]
+    assert cached == check("--no-cache")
+
+
 def test_settings_and_content_changes_are_seen(project):
     assert check()[0] == 1
     assert check("--ignore", "MF101")[0] == 0
