@@ -13,7 +13,7 @@ import ast
 import weakref
 from dataclasses import dataclass, replace
 
-from ._facts import Names, class_of, parent_of
+from ._facts import Names, _scope_nodes, class_of, parent_of, set_parents
 
 RANDOM_FACTORIES = frozenset({
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal",
@@ -25,6 +25,11 @@ STRUCTURED_FACTORIES = frozenset({"eye", "arange", "linspace", "logspace", "tril
 PLAIN_FACTORIES = frozenset({"zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like"})
 LITERAL_FACTORIES = frozenset({"tensor", "as_tensor", "from_numpy", "Tensor", "FloatTensor", "DoubleTensor",
                                "HalfTensor", "LongTensor", "IntTensor", "BoolTensor", "ByteTensor"})
+# calls followed into the functions they run: each costs this much of the depth budget of ``Tensors.info``
+_CALL_DEPTH_STEP, _CALL_DEPTH_LIMIT = 8, 32
+# the legacy typed constructors: `torch.FloatTensor([1.0, 2.0])` is a literal, `torch.FloatTensor(n, m)` storage
+LEGACY_CONSTRUCTORS = {"Tensor": "float", "FloatTensor": "float", "DoubleTensor": "float", "HalfTensor": "float",
+                       "LongTensor": "int", "IntTensor": "int", "BoolTensor": "int", "ByteTensor": "int"}
 # functions of tensors that give a tensor of the same kind
 TENSOR_FUNCTIONS = frozenset({
     "cat", "stack", "outer", "exp", "log", "sin", "cos", "sqrt", "rsqrt", "pow", "abs", "sigmoid", "tanh",
@@ -82,9 +87,12 @@ def _number_kind(node: ast.expr) -> str | None:
 class Tensors:
     """Tensor inference inside one file (names resolved through the file's imports)."""
 
-    def __init__(self, names: Names, locals_of):
+    def __init__(self, names: Names, locals_of, callee=None):
         self.names = names
         self._locals_of = locals_of  # function -> {name: binding nodes}
+        # (call, function it is in) -> the function it runs, when the code shows which (``_callee``)
+        self._callee = callee
+        self._returns: dict[ast.AST, TensorInfo | None] = {}
 
     def info(self, expr: ast.expr | None, function=None, _depth: int = 0) -> TensorInfo | None:
         if expr is None or _depth > 40:  # a few lines of locals and arithmetic nest this deep
@@ -114,8 +122,26 @@ class Tensors:
         if isinstance(expr, ast.Name) and function is not None:
             site = self._binding_before(expr, function)
             if site is not None:
-                return self.info(site.value, function, _depth + 1)
+                info = self.info(site.value, function, _depth + 1)
+                return self._filled(info, expr.id, function, _depth) if info is not None and info.plain else info
         return None
+
+    def _filled(self, info: TensorInfo, name: str, function, depth: int) -> TensorInfo:
+        """``pe = torch.zeros(n, d); pe[:, 0::2] = torch.sin(pos * div)``: a blank tensor whose slices the
+        function fills holds what was written. Structured values (functions of ``arange``, numbers such as
+        ``math.sin(p / 10000 ** (i / d))`` in a loop) make a structured constant that __init__ recreates;
+        a random one makes it random; anything else leaves it as it was."""
+        written = [node.value for node in ast.walk(function) if isinstance(node, (ast.Assign, ast.AugAssign))
+                   and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name
+                           for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))]
+        if not written:
+            return info
+        values = [None if is_scalar(v, function) else self.info(v, function, depth + 1) for v in written]
+        if any(v is not None and v.random for v in values):
+            return replace(info, plain=False, random=True)
+        if all(v is None and is_scalar(w, function) or v is not None and v.structured for v, w in zip(values, written)):
+            return replace(info, plain=False, structured=True, source=f"{info.source} filled with computed values")
+        return info
 
     def _binding_before(self, name: ast.Name, function) -> ast.Assign | None:
         """The assignment whose value ``name`` reads: its only one, or, when every binding of the local is
@@ -146,7 +172,29 @@ class Tensors:
         if isinstance(call.func, ast.Attribute) and call.func.attr in SAME_KIND_METHODS:
             inner = self.info(call.func.value, function, depth + 1)
             return self._tensor_method(call.func.attr, inner, call, keywords) if inner is not None else None
-        return None
+        callee = self._callee(call, function) if self._callee is not None and depth < _CALL_DEPTH_LIMIT else None
+        return self._returned(callee, depth) if callee is not None else None
+
+    def _returned(self, callee: ast.FunctionDef, depth: int) -> TensorInfo | None:
+        """What ``self._make_mask(n)`` or ``build_alibi(h, w)`` gives: the tensor every ``return`` of the
+        function returns (combined), or None when one of them is not known to be a tensor. Memoised per
+        function; a call back into a function being read (recursion) is unknown."""
+        if callee in self._returns:
+            return self._returns[callee]
+        self._returns[callee] = None
+        if callee.body and parent_of(callee.body[0]) is None:
+            set_parents(callee)  # module-level functions: only class bodies have parents up front
+        returns, generator = [], False
+        for node in _scope_nodes(callee):
+            returns += [node] if isinstance(node, ast.Return) else []
+            generator |= isinstance(node, (ast.Yield, ast.YieldFrom))
+        infos = [self.info(r.value, callee, depth + _CALL_DEPTH_STEP) for r in returns] if not generator else []
+        result = None
+        if infos and all(infos):
+            combined = _combine(infos, None)
+            result = replace(combined, source=f"{combined.source}, returned by {callee.name}()")
+        self._returns[callee] = result
+        return result
 
     def _torch_function(self, name: str, call: ast.Call, keywords, function, depth: int) -> TensorInfo | None:
         dtype = _dtype_of(keywords["dtype"]) if "dtype" in keywords else None
@@ -169,6 +217,11 @@ class Tensors:
                               ndim=ndim)
         if name in PLAIN_FACTORIES:
             return self._plain_factory(name, call, keywords, dtype, function, depth)
+        if name in LEGACY_CONSTRUCTORS and _sizes_only(call.args, function):
+            # `torch.FloatTensor(n, m)`: uninitialised storage of that size, as torch.empty gives (a weight
+            # waiting for its init), not a literal
+            return TensorInfo(dtype or LEGACY_CONSTRUCTORS[name], plain=True, source=source,
+                              ndim=_size_ndim(call.args, function), unit=_unit_sizes(call.args))
         if name in LITERAL_FACTORIES:
             literal = call.args[0] if call.args else None
             guessed = _literal_dtype(literal) if name in ("tensor", "as_tensor") else (
@@ -263,6 +316,14 @@ def _size_ndim(sizes, function) -> int | None:
     if len(sizes) == 1 and not is_scalar(sizes[0], function):
         return None  # `torch.zeros(shape)`: a size object of unknown length, or one int
     return len(sizes)
+
+
+def _sizes_only(arguments, function) -> bool:
+    """``(n, m)``: sizes (the data form takes one sequence); ``(3)`` or ``(dim)`` with a number; one list,
+    tuple or value of unknown type may be the data itself."""
+    if any(isinstance(a, ast.Starred) for a in arguments):
+        return False
+    return len(arguments) >= 2 or (len(arguments) == 1 and is_scalar(arguments[0], function))
 
 
 def _unit_sizes(sizes) -> bool:

@@ -256,7 +256,7 @@ def _constant_decision(e: Evidence) -> Decision:
 class TensorAnalysis:
     def __init__(self, context: FileContext):
         self.context = context
-        self.tensors = Tensors(context.names, context.values.local_bindings)
+        self.tensors = Tensors(context.names, context.values.local_bindings, functools.partial(_callee, context))
         # a function of the context, not a method of this analysis: a cycle would keep the file's tree
         # alive until the (disabled) cyclic collector runs
         self.uses = UseClassifier(context.names, functools.partial(_calls_submodule, context),
@@ -751,6 +751,41 @@ class TensorAnalysis:
             f"`nn.Parameter(...){chain}` returns a plain tensor: `self.{assignment.attr}` is not registered, not "
             f"trained and not saved; convert the tensor inside the Parameter; the fix adds state_dict key {assignment.attr}",
             SAFE, edits=edits, added_keys=(assignment.attr,)))
+
+
+def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> ast.FunctionDef | None:
+    """The function a call runs, when the code shows which: ``self.m(...)`` of a Module class, its own method
+    or the one it inherits from a class of the run, unless a subclass of the run overrides it (then which
+    one runs depends on the instance); ``f(...)`` of a function defined at the top of this file or of
+    another file of the run."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        owner = context.owner_of(function) if isinstance(function, ast.FunctionDef) else None
+        if owner is None or func.value.id != self_name(function):
+            return None
+        hierarchy = context.hierarchy
+        if any((found := context.class_context(d)) is None or func.attr in found[1].methods
+               for d in hierarchy.descendants_in_run(owner.qualname)):
+            return None
+        for klass in hierarchy.mro(owner.qualname) or [owner.qualname]:
+            found = (context, owner) if klass == owner.qualname else context.class_context(klass)
+            if found is None:
+                return None  # a class of the MRO modfix cannot read may define it
+            method = found[1].methods.get(func.attr)
+            if method is not None:
+                return method if isinstance(method, ast.FunctionDef) and not _is_property(method) else None
+        return None
+    qualname = context.hierarchy.resolve(context.names.qualname(func)) if isinstance(func, ast.Name) else None
+    module, _, name = (qualname or "").rpartition(".")
+    other = context if module == context.parsed.module_name else (
+        context.run.module_context(module) if module else None)
+    function = other.values.module_functions.get(name) if other is not None else None
+    return function if isinstance(function, ast.FunctionDef) else None
+
+
+def _is_property(method: ast.FunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id in ("property", "cached_property") or
+               isinstance(d, ast.Attribute) and d.attr in ("setter", "cached_property") for d in method.decorator_list)
 
 
 def _calls_submodule(context: FileContext, call: ast.Call, method: ast.FunctionDef) -> bool:
