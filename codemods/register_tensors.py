@@ -149,6 +149,7 @@ class Evidence:
     scalar: str = ""
     meets: str = ""
     handled: str = ""  # moved onto itself before use, or at every use: why "meets" is absent
+    learned_on_another_path: str = ""  # `if learn: self.t = nn.Parameter(self.t)`: this path is not learned
     # what the fix must respect
     compute_statements: set[int] = field(default_factory=set)  # ids of statements where it meets other values
     runtime_writes: list[Access] = field(default_factory=list)
@@ -171,7 +172,7 @@ class Evidence:
     def shown(self, decision: "Decision | None" = None) -> tuple[str, ...]:
         """The facts, one "name: what the code shows" each, for --explain and the JSON output."""
         names = ("kept_off", "registered", "learned", "moved_by_class", "transient", "updated", "shape_changes",
-                 "random_in_output", "scalar", "meets", "handled")
+                 "random_in_output", "scalar", "meets", "handled", "learned_on_another_path")
         shown = [f"{name.replace('_', ' ')}: {getattr(self, name)}" for name in names if getattr(self, name)]
         for assignment, info in self.candidates:
             traits = [info.dtype if info.dtype != "unknown" else "dtype unknown",
@@ -225,6 +226,8 @@ def _random_decision(e: Evidence) -> Decision:
         return Decision(PERSISTENT_BUFFER, SAFE, f"an integer tensor cannot be learned, and {why}")
     if _says_not_learned(e.comments):
         return Decision(PERSISTENT_BUFFER, SAFE, f"a comment says it is not learned, and {why}")
+    if e.learned_on_another_path:
+        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.learned_on_another_path}; {why}")
     if _LEARNABLE_NAME.match(e.attr):
         return Decision(PARAMETER, UNSAFE, why, f"the code does not reveal whether {e.source} is learned; its name "
                                                "suggests a learned value (use a persistent buffer if it is frozen)")
@@ -239,6 +242,8 @@ def _constant_decision(e: Evidence) -> Decision:
                                       "__init__ recreates it")
     if _says_not_learned(e.comments):
         return Decision(BUFFER, SAFE, f"{e.meets}; a comment says it is not learned")
+    if e.learned_on_another_path:
+        return Decision(BUFFER, SAFE, f"{e.meets}; {e.learned_on_another_path}")
     if all(i.structured for i in e.infos):
         return Decision(BUFFER, SAFE, f"{e.meets}; a constant that __init__ recreates ({e.source})")
     if _CONSTANT_NAME.match(e.attr):
@@ -299,6 +304,9 @@ class TensorAnalysis:
             for assignment in owner.assignments.get(attr, []):
                 if id(assignment) in candidate_ids:
                     continue
+                if self.context.values.kind(assignment.value, assignment.method) is Kind.PARAMETER and \
+                        _upgrades_on_one_path(assignment, owner.assignments[attr]):
+                    continue  # kept as it is: an nn.Parameter replaces a buffer of that name cleanly
                 if owner.is_init_time(assignment.method):
                     evidence.others.append(assignment)
                 else:
@@ -403,7 +411,8 @@ class TensorAnalysis:
             for assignment in owner.assignments.get(evidence.attr, []):
                 if assignment.kind == "object_setattr":
                     evidence.kept_off = f"object.__setattr__ keeps it off the module (line {assignment.stmt.lineno})"
-                elif values.kind(assignment.value, assignment.method) is Kind.PARAMETER:
+                elif values.kind(assignment.value, assignment.method) is Kind.PARAMETER and not _upgrades_on_one_path(
+                        assignment, owner.assignments[evidence.attr]):
                     evidence.registered = f"line {assignment.stmt.lineno} assigns it an nn.Parameter"
         if _KEEP_OFF.search(evidence.comments):
             evidence.kept_off = "a comment says it is kept off the module on purpose"
@@ -433,6 +442,15 @@ class TensorAnalysis:
         elif write.shape_may_change:
             evidence.shape_changes = evidence.shape_changes or f"{where} reshapes it in place"
 
+    def _upgraded_here(self, evidence: Evidence, owner: ClassFacts, node: ast.AST) -> Assignment | None:
+        """The Parameter assignment of the attribute on one path only whose value this read is, if any."""
+        assignments = owner.assignments.get(evidence.attr, [])
+        statement = node
+        while statement is not None and not isinstance(statement, ast.stmt):
+            statement = parent_of(statement)
+        return next((a for a in assignments if a.stmt is statement and self.context.values.kind(
+            a.value, a.method) is Kind.PARAMETER and _upgrades_on_one_path(a, assignments)), None)
+
     def _may_broadcast(self, evidence: Evidence, write: Access) -> bool:
         """``self.t = 0.9 * self.t + 0.1 * x.mean(0)`` with ``self.t`` a 0-dim or one-element tensor:
         broadcasting may give the new value the shape of what it meets."""
@@ -446,6 +464,12 @@ class TensorAnalysis:
         line = getattr(access.node, "lineno", use.node.lineno)
         where = f"{_enclosing_method(access.node, use.method).name}() (line {line})"
         kind = access.kind
+        upgrade = self._upgraded_here(evidence, owner, use.node) if kind is AccessKind.HANDED else None
+        if upgrade is not None:  # `if learn: self.t = nn.Parameter(self.t)`: the other path is judged
+            evidence.learned_on_another_path = (
+                f"line {upgrade.stmt.lineno} makes it an nn.Parameter only when "
+                f"`{ast.unparse(parent_of(upgrade.stmt).test)}`, so on the other path it is not learned")
+            return
         if kind is AccessKind.HANDED:
             evidence.kept_off = evidence.kept_off or f"it is handed to {access.detail} (line {line})"
         elif kind is AccessKind.LEARN:
@@ -751,6 +775,18 @@ class TensorAnalysis:
             f"`nn.Parameter(...){chain}` returns a plain tensor: `self.{assignment.attr}` is not registered, not "
             f"trained and not saved; convert the tensor inside the Parameter; the fix adds state_dict key {assignment.attr}",
             SAFE, edits=edits, added_keys=(assignment.attr,)))
+
+
+def _upgrades_on_one_path(assignment: Assignment, assignments: list[Assignment]) -> bool:
+    """``self.t = torch.ones(n)`` then ``if learn: self.t = nn.Parameter(self.t)``: the Parameter exists on
+    one path only; on the other the plain tensor stays, and is judged as such. (Registering it as a buffer
+    holds on both paths: assigning an nn.Parameter replaces a buffer of that name cleanly.)"""
+    body = assignment.method.body
+    if assignment.stmt in body:
+        return False  # unconditional
+    earlier = [a for a in assignments if a is not assignment and a.method is assignment.method
+               and a.stmt in body and a.stmt.lineno < assignment.stmt.lineno]
+    return bool(earlier) and isinstance(parent_of(assignment.stmt), ast.If)
 
 
 def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> ast.FunctionDef | None:
