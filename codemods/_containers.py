@@ -113,6 +113,9 @@ def shape_of(value: ast.expr | None, context: FileContext, function, _depth: int
             arg = value.args[0]
             if len(value.args) == 1 and isinstance(arg, (ast.GeneratorExp, ast.ListComp)):
                 return Shape("list", value, [(arg.elt, _comp_names(arg))], replace_callee=value.func, comprehension=arg)
+            items = sequence_items(arg, context, function) if len(value.args) == 1 and isinstance(arg, ast.Call) else None
+            if items is not None:  # `list(map(make_block, widths))`
+                return Shape("list", value, items, replace_callee=value.func, dynamic=True)
             return None
         if callee == "builtins.dict" and not value.args:
             keys = [(ast.Constant(kw.arg), frozenset(), None) for kw in value.keywords]
@@ -168,6 +171,27 @@ def _returned_container(call: ast.Call, helper: ast.FunctionDef, context: FileCo
     return Shape(shapes[0].kind, call, items, keys=keys, dynamic=True, function=helper)
 
 
+def sequence_items(value: ast.expr, context: FileContext, function) -> list[tuple[ast.expr, frozenset[str]]] | None:
+    """What ``extend(value)``, ``+= value`` or ``list(value)`` adds: a plain list or tuple (``shape_of``), a
+    generator expression, or ``map(f, ...)`` (the lambda's body, or what calling the class or function
+    gives); None when unknown. A generator or a map object is no container itself: only its items count."""
+    if isinstance(value, ast.GeneratorExp):
+        return [(value.elt, _comp_names(value))]
+    if isinstance(value, ast.Call) and context.names.qualname(value.func) == "builtins.map" and len(value.args) >= 2 \
+            and not value.keywords:
+        mapped = value.args[0]
+        if isinstance(mapped, ast.Lambda):
+            arguments = mapped.args
+            names = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
+            return [(mapped.body, frozenset(names))]
+        if isinstance(mapped, (ast.Name, ast.Attribute)):
+            # `map(Block, widths)`: each item is what calling it gives, as a call with the items as arguments
+            return [(ast.copy_location(ast.Call(func=mapped, args=[], keywords=[]), mapped), frozenset())]
+        return None
+    shape = shape_of(value, context, function) if not isinstance(value, ast.Name) else None
+    return list(shape.items) if shape is not None and shape.kind == "list" else None
+
+
 _LIST_FILLS = ("append", "extend", "insert")
 _DICT_FILLS = ("update", "setdefault")
 
@@ -216,6 +240,11 @@ def _local_container(name: ast.Name, context: FileContext, function) -> Shape | 
                 items.append((args[1], frozenset()))
                 if parent.attr == "setdefault":
                     keys.append((args[0], frozenset(), None))
+            elif base.kind == "list":
+                extra = sequence_items(args[0], context, function) if len(args) == 1 else None
+                if extra is None:
+                    return None
+                items += extra
             else:
                 extra = shape_of(args[0], context, function) if len(args) == 1 else None
                 if extra is None or isinstance(args[0], ast.Name):
@@ -293,6 +322,7 @@ class ContainerEvidence:
     element_kinds: set[Kind] = field(default_factory=set)
     nested_edits: dict[int, list[Edit]] = field(default_factory=dict)
     uninitialised: set[str] = field(default_factory=set)  # element classes that never run nn.Module.__init__
+    concatenations: list[Assignment] = field(default_factory=list)  # `self.X = self.X + [m]`
     stateless: bool = False  # activations, pooling, unweighted losses only
     kept_off: str = ""
     registered: str = ""
@@ -382,7 +412,8 @@ class ContainerAnalysis:
             return
         verdict = self._blockers(evidence, container)
         for candidate in evidence.candidates:
-            self._report(candidate, container, verdict, evidence.nested_edits[id(candidate)], evidence.fills,
+            self._report(candidate, container, verdict, evidence.nested_edits[id(candidate)],
+                         bool(evidence.fills or evidence.concatenations),
                          evidence.shown(container, verdict))
 
     # -- the evidence
@@ -424,12 +455,24 @@ class ContainerAnalysis:
             evidence.nested_edits[id(candidate)] = edits
             evidence.candidates.append(candidate)
         evidence.fills = [u for u in evidence.uses if self._is_fill(u, kind)]
-        for use in evidence.fills:
-            for value in self._filled_values(use):
+        filled = [(use.method, evidence.owner_of.get(id(use), facts), self._filled_values(use)) for use in evidence.fills]
+        if kind == "list":
+            for assignment in evidence.assignments:
+                items = self._concatenated(assignment, attr)
+                if items is not None:
+                    evidence.concatenations.append(assignment)
+                    owner = next((f for f in family if assignment in f.assignments.get(attr, [])), facts)
+                    filled.append((assignment.method, owner, items))
+        fill_edits: list[Edit] = []
+        for method, owner, values in filled:
+            # a nested plain list (`append([a, b])`) is wrapped too, where the fix can write: in this file
+            here = self.context.is_module_class(owner)
+            for value, comp in values:
                 evidence.element_kinds.add(self._element_kind(
-                    value, use.method, evidence.owner_of.get(id(use), facts), frozenset(), [], False,
-                    uninitialised=evidence.uninitialised))
+                    value, method, owner, comp, fill_edits, here, uninitialised=evidence.uninitialised))
                 evidence.elements.append(value)
+        if evidence.candidates:
+            evidence.nested_edits[id(evidence.candidates[0])].extend(fill_edits)
         if kind == "dict":
             evidence.element_kinds.discard(Kind.NONE)
         evidence.stateless = bool(evidence.elements) and all(self._stateless(e) for e in evidence.elements)
@@ -471,9 +514,17 @@ class ContainerAnalysis:
             if applicability is not SAFE:
                 verdict = verdict.worse(applicability, reason)
         candidate_ids = {id(c.assignment) for c in evidence.candidates + evidence.rebuilt}
+        candidate_ids |= {id(a) for a in evidence.concatenations}
         for assignment in evidence.assignments:
             if id(assignment) not in candidate_ids:
                 verdict = verdict.worse(*self._reassignment_verdict(assignment, attr, container, evidence.family))
+        for assignment in evidence.concatenations:
+            owner = next((f for f in evidence.family if assignment in f.assignments.get(attr, [])), facts)
+            if container != MODULE_LIST:
+                verdict = verdict.worse(DISPLAY, (
+                    f"line {assignment.stmt.lineno} concatenates it with a list, which nn.{container} does not support"))
+            elif not owner.is_init_time(assignment.method):
+                verdict = verdict.worse(UNSAFE, "it is filled outside __init__")
         for candidate in evidence.candidates:
             if not facts.is_init_time(candidate.assignment.method):
                 verdict = verdict.worse(UNSAFE, f"it is assigned in {candidate.assignment.method.name}(), not while the module is built")
@@ -528,21 +579,44 @@ class ContainerAnalysis:
                 use.kind == "augassign" and use.detail == "Add") or use.kind == "setitem"
         return use.kind == "setitem" or (use.kind == "method" and use.detail in ("update", "setdefault"))
 
-    def _filled_values(self, use: Use) -> list[ast.expr | None]:
+    def _filled_values(self, use: Use) -> list[tuple[ast.expr | None, frozenset[str]]]:
+        """The values a fill puts in, with the comprehension (or lambda) names they are written in."""
+        none = frozenset()
         if use.kind == "setitem":
-            return [use.value]
+            return [(use.value, none)]
         if use.kind == "augassign":
-            shape = shape_of(use.value, self.context, use.method)
-            return [e for e, _ in shape.items] if shape else [None]
+            items = sequence_items(use.value, self.context, use.method) if use.value is not None else None
+            return items if items is not None else [(None, none)]
         args = use.call.args if use.call else []
         if use.detail == "append" and len(args) == 1:
-            return [args[0]]
+            return [(args[0], none)]
         if use.detail in ("insert", "setdefault") and len(args) == 2:
-            return [args[1]]
-        if use.detail in ("extend", "update") and len(args) == 1:
+            return [(args[1], none)]
+        if use.detail == "extend" and len(args) == 1:
+            items = sequence_items(args[0], self.context, use.method)
+            return items if items is not None else [(None, none)]
+        if use.detail == "update" and len(args) == 1:
             shape = shape_of(args[0], self.context, use.method)
-            return [e for e, _ in shape.items] if shape else [None]
-        return [None]
+            return list(shape.items) if shape else [(None, none)]
+        return [(None, none)]
+
+    def _concatenation_onto_itself(self, use: Use) -> bool:
+        binop = parent_of(use.node)
+        statement = parent_of(binop)
+        return (isinstance(statement, ast.Assign) and statement.value is binop and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Attribute) and statement.targets[0].attr == use.node.attr
+                and self.values._is_self_attr(statement.targets[0], use.method)
+                and sequence_items(binop.right, self.context, use.method) is not None)
+
+    def _concatenated(self, assignment: Assignment, attr: str) -> list[tuple[ast.expr, frozenset[str]]] | None:
+        """``self.X = self.X + [m]``: a fill written as a concatenation (nn.ModuleList + a list gives an
+        nn.ModuleList); the items it adds, or None when the assignment is no such thing."""
+        value = assignment.value
+        if not (assignment.kind == "assign" and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)
+                and isinstance(value.left, ast.Attribute) and value.left.attr == attr
+                and self.values._is_self_attr(value.left, assignment.method)):
+            return None
+        return sequence_items(value.right, self.context, assignment.method)
 
     # -- vetoes
 
@@ -616,6 +690,8 @@ class ContainerAnalysis:
         if use.kind == "binop":
             op, side = use.detail.split(":")
             if container == MODULE_LIST and op == "Add" and side == "left":
+                if self._concatenation_onto_itself(use):
+                    return SAFE, ""  # `self.X = self.X + [m]`: an nn.ModuleList again, registered by the assignment
                 return UNSAFE, "`+` on it would give an nn.ModuleList, not a list"
             return DISPLAY, f"it is an operand of `{_OPERATORS.get(op, op)}`, which nn.{container} does not support like a {'list' if is_list else 'dict'}"
         if use.kind == "compare":
@@ -800,13 +876,13 @@ class ContainerAnalysis:
         return [Edit(start, start, f"{name}("), Edit(end, end, ")")]
 
     def _report(self, candidate: Candidate, container: str, verdict: Verdict, nested: list[Edit],
-                fills: list[Use], facts: tuple[str, ...] = ()) -> None:
+                filled: bool, facts: tuple[str, ...] = ()) -> None:
         attr = candidate.assignment.attr
         shape = candidate.shape
         code = CODES[container]
         holds = "submodules" if container in (MODULE_LIST, MODULE_DICT) else "nn.Parameters"
         plain = "dict" if shape.kind == "dict" else ("tuple" if isinstance(shape.node, ast.Tuple) else "list")
-        keys = _added_keys(attr, shape, container, bool(fills))
+        keys = _added_keys(attr, shape, container, filled)
         reach = "parameters(), state_dict(), .to() and .eval()" if holds == "submodules" else "parameters(), state_dict() and .to()"
         message = f"`self.{attr}` keeps {holds} in a plain {plain}: {reach} do not reach them; use nn.{container}"
         edits: list[Edit] = []
