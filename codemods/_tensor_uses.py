@@ -20,6 +20,10 @@ from ._tensors import NDIM_KEEPING_METHODS, is_scalar
 from ._torch_tables import TENSOR_METHODS
 
 
+# the detail of a METADATA access that states the tensor is not learned (`.requires_grad = False`)
+NOT_LEARNED = "requires_grad set to False"
+
+
 class AccessKind(enum.Enum):
     MOVED = "moved to where it is used"
     METADATA = "read for its shape, dtype, device or truth value"
@@ -43,6 +47,7 @@ class Access:
     node: ast.AST
     detail: str = ""
     shape_may_change: bool = False  # an update by concatenation, slicing, or a call
+    raises_on_parameter: bool = False  # an in-place write autograd refuses on a leaf that requires grad
     reshaped: bool = False  # the value's dimensions changed on the way (a scalar unsqueezed is no scalar)
     partners: frozenset[str] = frozenset()  # other plain attributes of the module it meets on the way
     # every computation the value reaches through locals (the strongest access is only one of them)
@@ -74,6 +79,8 @@ DIMENSION_CHANGING = frozenset({
 # in-place methods that change the shape, not the values, and those that overwrite every value
 RESHAPING_IN_PLACE = frozenset({"unsqueeze_", "squeeze_", "transpose_", "t_", "resize_", "resize_as_", "as_strided_",
                                 "swapdims_", "swapaxes_"})
+# the in-place random fills that initialise weights (their nn.init counterparts are uniform_ and normal_)
+RANDOM_INIT_METHODS = frozenset({"uniform_", "normal_"})
 OVERWRITING_IN_PLACE = frozenset({"copy_", "fill_", "zero_", "set_"})
 # methods that read what the tensor is, not its values in a computation
 METADATA_METHODS = frozenset({
@@ -166,6 +173,7 @@ class UseClassifier:
                 walk.ndim = None
                 walk.reshaped = True
             return grand
+        walk.through_data |= parent.attr == "data"
         return parent  # .data, .T
 
     def _through_subscript(self, node, parent: ast.Subscript, walk: "_Walk"):
@@ -292,8 +300,11 @@ class UseClassifier:
             return self._method(name, grand, walk)
         if not isinstance(parent.ctx, ast.Load):
             if name == "requires_grad":
-                return Access(AccessKind.LEARN, parent, ".requires_grad = ...") if _assigns_true(parent) else Access(
-                    AccessKind.METADATA, parent)
+                if _assigns_true(parent):
+                    return Access(AccessKind.LEARN, parent, ".requires_grad = ...")
+                grand = parent_of(parent)
+                frozen = isinstance(grand, ast.Assign) and isinstance(grand.value, ast.Constant) and grand.value.value is False
+                return Access(AccessKind.METADATA, parent, NOT_LEARNED if frozen else "")
             if name == "data" and isinstance(grand, ast.Assign) and walk.attr:
                 return self.write(walk.attr, grand.value, grand, walk.method)  # `self.t.data = ...`: as `self.t = ...`
             return Access(AccessKind.UPDATE, parent, f"an assignment to .{name}")
@@ -309,7 +320,8 @@ class UseClassifier:
             flag = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "requires_grad"), None)
             if flag is None or (isinstance(flag, ast.Constant) and flag.value is True):
                 return Access(AccessKind.LEARN, call, ".requires_grad_()")
-            return Access(AccessKind.METADATA, call)
+            frozen = isinstance(flag, ast.Constant) and flag.value is False
+            return Access(AccessKind.METADATA, call, NOT_LEARNED if frozen else "")
         if name in MOVE_METHODS:
             arguments = list(call.args) + [k.value for k in call.keywords if k.arg in (None, "device", "other")]
             if name in ("cuda", "type_as") or any(not is_dtype(a, self.names) for a in arguments):
@@ -319,6 +331,11 @@ class UseClassifier:
             return Access(AccessKind.METADATA, call)
         if name in RESHAPING_IN_PLACE:
             return Access(AccessKind.CAST, call, f".{name}()", shape_may_change=True)  # a reshape is not an update
+        if name in RANDOM_INIT_METHODS and not walk.runtime and walk.same_object:
+            # `self.weight.data.uniform_(-stdv, stdv)` while the module is built: a weight initialised for
+            # learning, as nn.init.uniform_ would (which is what the .data form predates)
+            return Access(AccessKind.LEARN, call, f".{'data.' if walk.through_data else ''}{name}()",
+                          raises_on_parameter=not walk.through_data)
         if name in OVERWRITING_IN_PLACE and not any(self._reads_state(a, walk) for a in call.args):
             return Access(AccessKind.REPLACE, call, f"overwritten in place (.{name}()) with a new value")
         if name.endswith("_") and not name.startswith("_"):
@@ -625,6 +642,7 @@ class _Walk:
     self_name: str = "self"
     reshaped: bool = False
     partners: set[str] = dataclasses.field(default_factory=set)
+    through_data: bool = False  # `self.t.data...`: what follows bypasses autograd
 
 
 def _bound_values(binding: ast.AST) -> list[ast.AST]:

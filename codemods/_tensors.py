@@ -64,6 +64,7 @@ class TensorInfo:
     # a hyperparameter more often than not, so possibly a 0-dim tensor
     maybe_scalar: bool = False
     unit: bool = False  # one element whatever its dimensions (torch.zeros(1), torch.tensor([0.5])): it broadcasts
+    frozen: bool = False  # `.requires_grad_(False)`, `.detach()`: the code says it is not learned
 
 
 def _dtype_of(keyword_value: ast.expr) -> str:
@@ -272,6 +273,10 @@ class Tensors:
             flag = call.args[0] if call.args else keywords.get("requires_grad")
             if flag is None or (isinstance(flag, ast.Constant) and flag.value is True):
                 return replace(inner, requires_grad=True)
+            if isinstance(flag, ast.Constant) and flag.value is False:
+                return replace(inner, requires_grad=False, frozen=True)
+        if method == "detach":
+            return replace(inner, requires_grad=False, frozen=True)
         if method in ("normal_", "uniform_"):
             return replace(inner, random=True, plain=False)
         return inner
@@ -581,6 +586,7 @@ def _combine(infos: list[TensorInfo], dtype: str | None) -> TensorInfo:
         structured=all(i.structured for i in infos),
         plain=all(i.plain for i in infos) and not any(i.random for i in infos),
         requires_grad=any(i.requires_grad for i in infos),
+        frozen=all(i.frozen for i in infos),
         source=" and ".join(sorted({i.source for i in infos if i.source})),
         ndim=_broadcast(infos),
         maybe_scalar=all(i.maybe_scalar or i.ndim == 0 for i in infos) and any(i.maybe_scalar for i in infos),

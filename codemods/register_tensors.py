@@ -87,7 +87,7 @@ from ._hierarchy import NN_MODULE
 from ._facts import self_name
 from ._inits import position_in_init, registration_survives
 from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
-from ._tensor_uses import FORWARD_LIKE, OUTPUT, Access, AccessKind, UseClassifier
+from ._tensor_uses import FORWARD_LIKE, NOT_LEARNED, OUTPUT, Access, AccessKind, UseClassifier
 from ._tensors import Tensors, TensorInfo, is_scalar
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
@@ -150,6 +150,7 @@ class Evidence:
     meets: str = ""
     handled: str = ""  # moved onto itself before use, or at every use: why "meets" is absent
     learned_on_another_path: str = ""  # `if learn: self.t = nn.Parameter(self.t)`: this path is not learned
+    frozen: str = ""  # `self.t.requires_grad = False`, `.requires_grad_(False)`, `.detach()`: not learned
     # what the fix must respect
     compute_statements: set[int] = field(default_factory=set)  # ids of statements where it meets other values
     runtime_writes: list[Access] = field(default_factory=list)
@@ -172,7 +173,7 @@ class Evidence:
     def shown(self, decision: "Decision | None" = None) -> tuple[str, ...]:
         """The facts, one "name: what the code shows" each, for --explain and the JSON output."""
         names = ("kept_off", "registered", "learned", "moved_by_class", "transient", "updated", "shape_changes",
-                 "random_in_output", "scalar", "meets", "handled", "learned_on_another_path")
+                 "random_in_output", "scalar", "meets", "handled", "learned_on_another_path", "frozen")
         shown = [f"{name.replace('_', ' ')}: {getattr(self, name)}" for name in names if getattr(self, name)]
         for assignment, info in self.candidates:
             traits = [info.dtype if info.dtype != "unknown" else "dtype unknown",
@@ -204,8 +205,12 @@ def decide(evidence: Evidence) -> Decision:
     e = evidence
     if e.kept_off or e.registered:
         return Decision(None)
-    if e.learned:
+    if e.learned and not e.frozen:
         return Decision(PARAMETER, SAFE, e.learned)
+    if e.learned and (e.meets or e.random_in_output) and not (e.moved_by_class or e.transient):
+        # initialised as a weight (an init function, most of them random), then frozen: a checkpoint must
+        # keep the values the reloaded model computes with
+        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.learned}, but {e.frozen}: a checkpoint must keep its values")
     if e.moved_by_class or e.transient:
         return Decision(None)
     if e.updated:
@@ -226,8 +231,8 @@ def _random_decision(e: Evidence) -> Decision:
         return Decision(PERSISTENT_BUFFER, SAFE, f"an integer tensor cannot be learned, and {why}")
     if _says_not_learned(e.comments):
         return Decision(PERSISTENT_BUFFER, SAFE, f"a comment says it is not learned, and {why}")
-    if e.learned_on_another_path:
-        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.learned_on_another_path}; {why}")
+    if e.learned_on_another_path or e.frozen:
+        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.learned_on_another_path or e.frozen}; {why}")
     if _LEARNABLE_NAME.match(e.attr):
         return Decision(PARAMETER, UNSAFE, why, f"the code does not reveal whether {e.source} is learned; its name "
                                                "suggests a learned value (use a persistent buffer if it is frozen)")
@@ -242,8 +247,8 @@ def _constant_decision(e: Evidence) -> Decision:
                                       "__init__ recreates it")
     if _says_not_learned(e.comments):
         return Decision(BUFFER, SAFE, f"{e.meets}; a comment says it is not learned")
-    if e.learned_on_another_path:
-        return Decision(BUFFER, SAFE, f"{e.meets}; {e.learned_on_another_path}")
+    if e.learned_on_another_path or e.frozen:
+        return Decision(BUFFER, SAFE, f"{e.meets}; {e.learned_on_another_path or e.frozen}")
     if all(i.structured for i in e.infos):
         return Decision(BUFFER, SAFE, f"{e.meets}; a constant that __init__ recreates ({e.source})")
     if _CONSTANT_NAME.match(e.attr):
@@ -470,10 +475,14 @@ class TensorAnalysis:
                 f"line {upgrade.stmt.lineno} makes it an nn.Parameter only when "
                 f"`{ast.unparse(parent_of(upgrade.stmt).test)}`, so on the other path it is not learned")
             return
+        if kind is AccessKind.METADATA and access.detail == NOT_LEARNED and not runtime:
+            evidence.frozen = evidence.frozen or f"line {line} sets its requires_grad to False"
         if kind is AccessKind.HANDED:
             evidence.kept_off = evidence.kept_off or f"it is handed to {access.detail} (line {line})"
         elif kind is AccessKind.LEARN:
             evidence.learned = evidence.learned or f"it is initialised for learning with {access.detail} (line {line})"
+            if access.raises_on_parameter:
+                evidence.init_writes_in_place.append(access)
         elif kind in (AccessKind.UPDATE, AccessKind.REPLACE, AccessKind.CAST) and not runtime:
             evidence.init_writes_in_place.append(access)
         elif kind in (AccessKind.UPDATE, AccessKind.REPLACE, AccessKind.REFRESH, AccessKind.CAST):
@@ -509,6 +518,8 @@ class TensorAnalysis:
         infos = evidence.infos
         if any(i.requires_grad for i in infos):
             evidence.learned = f"it asks for gradients ({evidence.source} with requires_grad)"
+        elif infos and all(i.frozen for i in infos):
+            evidence.frozen = "its value is detached or has requires_grad set to False"
         for assignment, _ in evidence.candidates:
             for call in self._init_calls_on_local(assignment):
                 evidence.learned = evidence.learned or f"it is initialised for learning with {call}()"
