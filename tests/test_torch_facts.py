@@ -17,10 +17,12 @@ nn = torch.nn
 
 def test_the_class_table_is_what_torch_has():
     """codemods/_torch_tables.py is what tests/generate_torch_tables.py reads off this torch (in a process
-    of its own: it imports every submodule of torch)."""
+    of its own: it imports every submodule of torch), the probed TORCH_FUNCTIONS and TENSOR_METHOD_DTYPES
+    included."""
     script = Path(__file__).with_name("generate_torch_tables.py")
     done = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True)
-    assert done.returncode == 0, "the table differs: regenerate it with python tests/generate_torch_tables.py"
+    assert done.returncode == 0, ("the table differs: regenerate it with python tests/generate_torch_tables.py\n"
+                                  + done.stdout[-3000:])
 
 
 @pytest.mark.parametrize("namespace", ["torch.nn", "torch.ao.nn.quantized", "torch.nn.parallel", "torch.distributions",
@@ -121,3 +123,188 @@ def test_torch_imports_without_a_warning_in_the_test_environment():
     proc = subprocess.run([sys.executable, "-W", "error", "-c", "import torch"], capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+# --- TORCH_FUNCTIONS and TENSOR_METHOD_DTYPES: what torch's functions and Tensor methods return -------------
+
+KINDS = {"same", "float", "int", "bool", "unknown"}
+
+
+def _generator():
+    import importlib.util
+
+    script = Path(__file__).with_name("generate_torch_tables.py")
+    spec = importlib.util.spec_from_file_location("generate_torch_tables", script)
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    return generator
+
+
+def _torch_callable(qualified: str):
+    import importlib
+
+    namespace, _, name = qualified.rpartition(".")
+    return getattr(importlib.import_module(namespace), name)
+
+
+def _family(value) -> str:
+    if not isinstance(value, torch.Tensor):
+        return "not a tensor"
+    if value.dtype == torch.bool:
+        return "bool"
+    return "float" if value.dtype.is_floating_point or value.dtype.is_complex else "int"
+
+
+@pytest.fixture
+def _rng_kept():
+    """The calls seed torch's random generator: the tests after them find it as it was."""
+    state = torch.get_rng_state()
+    yield
+    torch.set_rng_state(state)
+
+
+def _first_tensor(call, argument_lists):
+    """The argument list (its index) that first makes ``call`` return a tensor with a float32 input, and the
+    dtype families it gives with float32 and with int64 tensors (None: it raised)."""
+    import warnings
+
+    for index, make in enumerate(argument_lists):
+        results = []
+        for dtype in (torch.float32, torch.int64):
+            square = torch.tensor([[0.9, 0.2, 0.1], [0.2, 0.8, 0.3], [0.1, 0.3, 0.7]])
+            x = (square * 10).round().to(dtype) if dtype == torch.int64 else square
+            torch.default_generator.manual_seed(0)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    results.append(_family(call(*make(x))))
+            except Exception:  # not these arguments, or not this dtype
+                results.append(None)
+        if results[0] is not None:
+            return index, results
+    return None, (None, None)
+
+
+# (a second, plainer set of argument lists than the generator's, to check what it found)
+FUNCTION_CALLS = (lambda x: (x,), lambda x: (x, x), lambda x: (x, 1), lambda x: ([x, x],))
+METHOD_CALLS = (lambda x: (x,), lambda x: (x, x), lambda x: (x, 0), lambda x: (x, -1))
+# what a float32 (int64) input gives, by the table's value
+FROM_FLOAT = {"same": "float", "float": "float", "int": "int", "bool": "bool"}
+FROM_INT = {"same": "int", "float": "float", "int": "int", "bool": "bool"}
+
+
+def test_the_probed_tables_name_torch_callables_that_return_tensors():
+    from codemods import _torch_tables as table
+
+    assert len(table.TORCH_FUNCTIONS) > 500 and len(table.TENSOR_METHOD_DTYPES) > 300
+    assert set(table.TORCH_FUNCTIONS.values()) | set(table.TENSOR_METHOD_DTYPES.values()) <= KINDS
+    for qualified in table.TORCH_FUNCTIONS:
+        assert qualified.startswith(("torch.fft.", "torch.linalg.", "torch.special.", "torch.nn.functional.")) \
+            or qualified.count(".") == 1, qualified
+        assert callable(_torch_callable(qualified)), qualified
+    assert set(table.TENSOR_METHOD_DTYPES) <= table.TENSOR_METHODS
+    assert all(callable(getattr(torch.Tensor, name)) for name in table.TENSOR_METHOD_DTYPES)
+    # what returns something else, always or for some arguments, is left out
+    for left_out in ("torch.max", "torch.sort", "torch.where", "torch.split", "torch.unique", "torch.is_tensor",
+                     "torch.numel", "torch.linalg.eigh", "torch.nn.functional.max_pool2d", "torch.manual_seed"):
+        assert left_out not in table.TORCH_FUNCTIONS, left_out
+    for left_out in ("max", "sort", "split", "item", "tolist", "size", "dim", "type", "numpy", "backward"):
+        assert left_out not in table.TENSOR_METHOD_DTYPES, left_out
+
+
+@pytest.mark.parametrize("qualified, kind", [
+    ("torch.sin", "float"), ("torch.sqrt", "float"), ("torch.argmax", "int"), ("torch.eq", "bool"),
+    ("torch.zeros", "float"), ("torch.randn", "float"), ("torch.randperm", "int"), ("torch.zeros_like", "same"),
+    ("torch.cat", "same"), ("torch.matmul", "same"), ("torch.arange", "same"), ("torch.isnan", "bool"),
+    ("torch.nn.functional.softmax", "same"), ("torch.fft.rfft", "float"), ("torch.linalg.norm", "same"),
+    ("torch.special.erf", "float"), ("Tensor.view", "same"), ("Tensor.reshape", "same"), ("Tensor.sum", "same"),
+    ("Tensor.mean", "same"), ("Tensor.float", "float"), ("Tensor.long", "int"), ("Tensor.bool", "bool"),
+    ("Tensor.argsort", "int"), ("Tensor.masked_fill", "same"), ("Tensor.uniform_", "same"),
+    ("Tensor.cuda", "unknown"),  # not called: what it does depends on the machine
+])
+def test_what_the_probed_tables_say_of_well_known_callables(qualified, kind):
+    from codemods import _torch_tables as table
+
+    if qualified.startswith("Tensor."):
+        assert table.TENSOR_METHOD_DTYPES[qualified[len("Tensor."):]] == kind
+    else:
+        assert table.TORCH_FUNCTIONS[qualified] == kind
+
+
+@pytest.mark.parametrize("kind_of_table", ["functions", "methods"])
+def test_the_probed_dtypes_hold_when_called_again(kind_of_table, _rng_kept):
+    """Each entry whose dtype the table knows, called again with argument lists of its own: the first that
+    takes a float32 tensor gives the family the table says, and with an int64 tensor (when it takes one)."""
+    from codemods import _torch_tables as table
+
+    if kind_of_table == "functions":
+        entries = {name: (_torch_callable(name), kind) for name, kind in table.TORCH_FUNCTIONS.items()}
+        calls = FUNCTION_CALLS
+    else:
+        entries = {name: (getattr(torch.Tensor, name), kind) for name, kind in table.TENSOR_METHOD_DTYPES.items()}
+        calls = METHOD_CALLS
+    known = {name: value for name, value in entries.items() if value[1] != "unknown"}
+    checked, wrong = 0, []
+    for name, (call, kind) in sorted(known.items()):
+        index, (on_float, on_int) = _first_tensor(call, calls)
+        if index is None:
+            continue  # these lists do not suit it (factories, functions of indices, ...)
+        checked += 1
+        if on_float != FROM_FLOAT[kind] or on_int not in (None, FROM_INT[kind]):
+            wrong.append(f"{name}: {kind!r} in the table, float32 -> {on_float}, int64 -> {on_int}")
+    assert wrong == []
+    assert checked > 0.6 * len(known)  # most of the table was checked
+
+
+def test_the_factories_of_the_probed_table_make_what_it_says(_rng_kept):
+    import warnings
+
+    from codemods import _torch_tables as table
+
+    factories = [name for name in table.TORCH_FUNCTIONS if name.count(".") == 1]
+    checked = 0
+    for name in factories:
+        kind = table.TORCH_FUNCTIONS[name]
+        if kind not in ("float", "int", "bool") or _first_tensor(_torch_callable(name), FUNCTION_CALLS)[0] is not None:
+            continue  # "same" follows what it is given; a function of tensors is checked above
+        try:  # a factory: it takes sizes
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                made = _torch_callable(name)(2, 3)
+        except Exception:
+            continue
+        checked += 1
+        assert _family(made) == kind, name
+    assert checked >= 8  # zeros, ones, empty, rand, randn, eye, randperm, tril_indices, ...
+
+
+def test_the_hand_lists_of_the_tensor_analysis_are_in_the_probed_tables():
+    """The hand-kept lists of torch functions and Tensor methods that give tensors name callables the probed
+    tables have: all of them but the ones that may return a tuple, which the tables leave out."""
+    from codemods import _tensors
+    from codemods import _torch_tables as table
+
+    mask = torch.tensor([[True, False], [False, True]])
+    may_return_a_tuple = {"sort": lambda: torch.sort(torch.ones(3)), "where": lambda: torch.where(mask)}
+    for hand_list in (_tensors.TENSOR_FUNCTIONS, _tensors.RANDOM_FACTORIES, _tensors.STRUCTURED_FACTORIES,
+                      _tensors.PLAIN_FACTORIES):
+        missing = {name for name in hand_list if f"torch.{name}" not in table.TORCH_FUNCTIONS}
+        assert missing <= set(may_return_a_tuple), missing
+        for name in missing:
+            assert not isinstance(may_return_a_tuple[name](), torch.Tensor), name
+    assert _tensors.SAME_KIND_METHODS - set(table.TENSOR_METHOD_DTYPES) == set()
+
+
+def test_the_table_check_sees_a_changed_probed_entry():
+    """--check compares the probed tables too (test_the_class_table_is_what_torch_has runs it): an entry that
+    differs, is missing, or is extra is a difference."""
+    from codemods import _torch_tables as table
+
+    generator = _generator()
+    bases, aliases = dict(table.CLASS_BASES), dict(table.ALIASES)
+    functions, methods = dict(table.TORCH_FUNCTIONS), dict(table.TENSOR_METHOD_DTYPES)
+    assert generator.differences(bases, aliases, [], functions, methods) == []
+    assert generator.differences(bases, aliases, [], dict(functions, **{"torch.sin": "same"}), methods)
+    assert generator.differences(bases, aliases, [], {k: v for k, v in functions.items() if k != "torch.sin"},
+                                 methods)
+    assert generator.differences(bases, aliases, [], functions, dict(methods, fancy="same"))
