@@ -14,6 +14,7 @@ import weakref
 from dataclasses import dataclass, replace
 
 from ._facts import Names, _scope_nodes, class_of, parent_of, set_parents
+from ._torch_tables import TENSOR_METHOD_DTYPES, TORCH_FUNCTIONS
 
 RANDOM_FACTORIES = frozenset({
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal",
@@ -30,25 +31,9 @@ _CALL_DEPTH_STEP, _CALL_DEPTH_LIMIT = 8, 32
 # the legacy typed constructors: `torch.FloatTensor([1.0, 2.0])` is a literal, `torch.FloatTensor(n, m)` storage
 LEGACY_CONSTRUCTORS = {"Tensor": "float", "FloatTensor": "float", "DoubleTensor": "float", "HalfTensor": "float",
                        "LongTensor": "int", "IntTensor": "int", "BoolTensor": "int", "ByteTensor": "int"}
-# functions of tensors that give a tensor of the same kind
-TENSOR_FUNCTIONS = frozenset({
-    "cat", "stack", "outer", "exp", "log", "sin", "cos", "sqrt", "rsqrt", "pow", "abs", "sigmoid", "tanh",
-    "softmax", "cumsum", "cumprod", "einsum", "matmul", "mm", "bmm", "where", "clamp", "flip", "roll",
-    "diag", "diagflat", "polar", "complex", "reciprocal", "erf", "floor", "ceil", "round", "unsqueeze",
-    "reshape", "transpose", "repeat_interleave", "kron", "cdist", "argsort", "sort", "maximum", "minimum",
-    "triu", "tril", "masked_fill", "view_as_real", "view_as_complex", "atan2", "exp2", "log2", "sign",
-})
 INTEGER_DTYPES = frozenset({"long", "int", "int64", "int32", "int16", "int8", "uint8", "short", "bool"})
 FLOAT_DTYPES = frozenset({"float", "float32", "float64", "double", "half", "float16", "bfloat16",
                           "complex64", "complex128", "cfloat", "cdouble"})
-SAME_KIND_METHODS = frozenset({
-    "to", "view", "reshape", "unsqueeze", "squeeze", "t", "transpose", "permute", "expand", "expand_as",
-    "repeat", "contiguous", "clone", "detach", "flatten", "flip", "cuda", "cpu", "type_as", "view_as",
-    "reshape_as", "masked_fill", "clamp", "exp", "log", "sqrt", "pow", "abs", "neg", "sum", "mean",
-    "cumsum", "softmax", "sigmoid", "tanh", "sin", "cos", "unfold", "narrow", "roll", "tril", "triu",
-    "requires_grad_", "normal_", "uniform_", "fill_", "zero_", "mul", "add", "sub", "div", "matmul",
-    "float", "double", "half", "bfloat16", "long", "int", "bool", "short", "byte",
-})
 
 
 @dataclass(frozen=True)
@@ -164,13 +149,16 @@ class Tensors:
         """A torch function (``torch.zeros(n)``, ``torch.cat([a, b])``) or a tensor method (``t.float()``)."""
         qualname = self.names.qualname(call.func)
         keywords = {k.arg: k.value for k in call.keywords if k.arg}
-        if qualname and qualname.startswith("torch.") and qualname.count(".") == 1:
-            info = self._torch_function(qualname[6:], call, keywords, function, depth)
+        if qualname and qualname.startswith("torch."):
+            info = self._torch_function(qualname[6:], call, keywords, function, depth) \
+                if qualname.count(".") == 1 else None
+            if info is None and qualname in TORCH_FUNCTIONS:
+                info = self._of_tensors(qualname, call, keywords, function, depth)
             if info is not None and isinstance(keywords.get("requires_grad"), ast.Constant) \
                     and keywords["requires_grad"].value is True:
                 info = replace(info, requires_grad=True)
             return info
-        if isinstance(call.func, ast.Attribute) and call.func.attr in SAME_KIND_METHODS:
+        if isinstance(call.func, ast.Attribute) and call.func.attr in TENSOR_METHOD_DTYPES:
             inner = self.info(call.func.value, function, depth + 1)
             return self._tensor_method(call.func.attr, inner, call, keywords) if inner is not None else None
         callee = self._callee(call, function) if self._callee is not None and depth < _CALL_DEPTH_LIMIT else None
@@ -234,17 +222,30 @@ class Tensors:
                               and _undescribed(literal, function))
         if name == "scalar_tensor":
             return TensorInfo(dtype or "float", structured=True, source=source, ndim=0)
-        if name in TENSOR_FUNCTIONS:
-            arguments = [e for a in call.args for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
-            known = [i for i in (self.info(a, function, depth + 1) for a in arguments) if i]
-            if not known:
-                return None
-            combined = _combine(known, dtype)
-            if name != "cat" and len(call.args) == 1 and isinstance(call.args[0], (ast.List, ast.Tuple)):
-                # torch.stack([a, b]) adds a dimension; functions of one tensor keep its own
-                combined = replace(combined, ndim=None if combined.ndim is None or name != "stack" else combined.ndim + 1)
-            return combined
+        if name == "where" and len(call.args) == 3:  # torch.where(c) alone gives a tuple: left out of the table
+            return self._of_tensors("torch.where", call, keywords, function, depth, arguments=call.args[1:])
         return None
+
+    def _of_tensors(self, qualname: str, call: ast.Call, keywords, function, depth: int,
+                    arguments=None) -> TensorInfo | None:
+        """A torch function of tensors (``torch.cat([a, b])``, ``torch.sin(t)``, ``F.softmax(t, -1)``): what
+        its tensor arguments are, with the dtype the table says the function gives (None when no
+        argument is a tensor modfix knows: a factory it has no rule for tells nothing)."""
+        arguments = call.args if arguments is None else arguments
+        flat = [e for a in arguments for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
+        known = [i for i in (self.info(a, function, depth + 1) for a in flat) if i]
+        if not known:
+            return None
+        dtype = _dtype_of(keywords["dtype"]) if "dtype" in keywords else _TABLE_DTYPES.get(
+            TORCH_FUNCTIONS.get(qualname, "unknown"))
+        combined = _combine(known, dtype if dtype != "same" else None)
+        name = qualname.rsplit(".", 1)[-1]
+        if name == "stack":
+            return replace(combined, ndim=None if combined.ndim is None else combined.ndim + 1)
+        if name != "cat" and (name not in NDIM_KEEPING_FUNCTIONS or len(arguments) == 1 and isinstance(
+                arguments[0], (ast.List, ast.Tuple))):
+            combined = replace(combined, ndim=None)  # a reduction or a product: other dimensions
+        return combined
 
     def _plain_factory(self, name: str, call: ast.Call, keywords, dtype, function, depth: int) -> TensorInfo:
         """zeros/ones/full/empty (and their _like forms): how learnable scales and gates start."""
@@ -279,7 +280,8 @@ class Tensors:
             return replace(inner, requires_grad=False, frozen=True)
         if method in ("normal_", "uniform_"):
             return replace(inner, random=True, plain=False)
-        return inner
+        dtype = _TABLE_DTYPES.get(TENSOR_METHOD_DTYPES.get(method, "unknown"))
+        return replace(inner, dtype=dtype) if dtype != "same" else inner
 
     def _arithmetic(self, expr: ast.BinOp, function, depth: int) -> TensorInfo | None:
         left = self.info(expr.left, function, depth + 1)
@@ -568,6 +570,14 @@ def _numeric_annotation(annotation: ast.expr | None) -> bool:
     return False
 
 
+# what a dtype rule of the torch tables makes of the result's dtype family ("same": the inputs')
+_TABLE_DTYPES = {"same": "same", "float": "float", "int": "int", "bool": "int", "unknown": "unknown"}
+# torch functions whose result has the dimensions of their (broadcast) tensor arguments
+NDIM_KEEPING_FUNCTIONS = frozenset({
+    "exp", "log", "sin", "cos", "sqrt", "rsqrt", "pow", "abs", "sigmoid", "tanh", "softmax", "cumsum", "cumprod",
+    "where", "clamp", "flip", "roll", "polar", "complex", "reciprocal", "erf", "floor", "ceil", "round", "maximum",
+    "minimum", "triu", "tril", "masked_fill", "atan2", "exp2", "log2", "sign", "cat",
+})
 # methods whose result has the dimensions of the tensor they are called on
 NDIM_KEEPING_METHODS = frozenset({
     "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "long", "int", "bool", "short", "byte", "clone",
