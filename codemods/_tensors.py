@@ -105,6 +105,11 @@ class Tensors:
                                   structured=all(side.structured for side in known), source="a comparison",
                                   ndim=_broadcast(known))
             return None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and isinstance(
+                function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            # `self.betas = torch.linspace(...); self.alphas = 1.0 - self.betas`: what this function set it to
+            value = _attribute_number_source(expr, function)
+            return self.info(value, function, _depth + 1) if value is not None else None
         if isinstance(expr, ast.Name) and function is not None:
             site = self._binding_before(expr, function)
             if site is not None:
