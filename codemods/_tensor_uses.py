@@ -48,6 +48,7 @@ class Access:
     detail: str = ""
     shape_may_change: bool = False  # an update by concatenation, slicing, or a call
     raises_on_parameter: bool = False  # an in-place write autograd refuses on a leaf that requires grad
+    through_data: bool = False  # reached through `.data`: autograd does not see it
     reshaped: bool = False  # the value's dimensions changed on the way (a scalar unsqueezed is no scalar)
     partners: frozenset[str] = frozenset()  # other plain attributes of the module it meets on the way
     # every computation the value reaches through locals (the strongest access is only one of them)
@@ -158,7 +159,7 @@ class UseClassifier:
                     return Access(AccessKind.UNKNOWN, step.node)  # written into a copy, not the attribute
                 if step.kind is AccessKind.COMPUTE:
                     walk.partners |= self._computed_from_attributes(step.node, node, walk.method)
-                return dataclasses.replace(step, reshaped=walk.reshaped,
+                return dataclasses.replace(step, reshaped=walk.reshaped, through_data=walk.through_data,
                                            partners=step.partners | frozenset(walk.partners))
             node = step
 

@@ -50,6 +50,7 @@ class TensorInfo:
     maybe_scalar: bool = False
     unit: bool = False  # one element whatever its dimensions (torch.zeros(1), torch.tensor([0.5])): it broadcasts
     frozen: bool = False  # `.requires_grad_(False)`, `.detach()`: the code says it is not learned
+    partial: bool = False  # computed with values modfix cannot read (`torch.arange(n) + noise`)
 
 
 def _dtype_of(keyword_value: ast.expr) -> str:
@@ -79,6 +80,7 @@ class Tensors:
         # (call, function it is in) -> the function it runs, when the code shows which (``_callee``)
         self._callee = callee
         self._returns: dict[ast.AST, TensorInfo | None] = {}
+        self._fills: dict[tuple, TensorInfo | None] = {}
 
     def info(self, expr: ast.expr | None, function=None, _depth: int = 0) -> TensorInfo | None:
         if expr is None or _depth > 40:  # a few lines of locals and arithmetic nest this deep
@@ -118,19 +120,68 @@ class Tensors:
         return None
 
     def _filled(self, info: TensorInfo, name: str, function, depth: int) -> TensorInfo:
-        """``pe = torch.zeros(n, d); pe[:, 0::2] = torch.sin(pos * div)``: a blank tensor whose slices the
+        """``pe = torch.zeros(n, d); pe[:, 0::2] = torch.sin(pos * div)``: a blank tensor whose parts the
         function fills holds what was written. Structured values (functions of ``arange``, numbers such as
-        ``math.sin(p / 10000 ** (i / d))`` in a loop) make a structured constant that __init__ recreates;
-        a random one makes it random; anything else leaves it as it was."""
-        written = [node.value for node in ast.walk(function) if isinstance(node, (ast.Assign, ast.AugAssign))
-                   and any(isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name
-                           for t in (node.targets if isinstance(node, ast.Assign) else [node.target]))]
+        ``math.sin(p / 10000 ** (i / d))`` in a loop) written into parts of it make a structured constant
+        that __init__ recreates; anything random (a value, an index, ``.normal_()``, ``nn.init.*``) makes it
+        random; anything else (a function it is handed to, another in-place method, one number over all of
+        it, which is ``torch.full``) leaves it as it was."""
+        key = (id(function), name, info)
+        if key in self._fills:
+            return self._fills[key] or info  # None: being read (a write that reads the tensor itself)
+        self._fills[key] = None
+        result = self._read_fills(info, name, function, depth)
+        self._fills[key] = result
+        return result
+
+    def _read_fills(self, info: TensorInfo, name: str, function, depth: int) -> TensorInfo:
+        written, random = [], False
+        for node in ast.walk(function):
+            if not (isinstance(node, ast.Name) and node.id == name) or isinstance(node.ctx, ast.Store):
+                continue
+            parent = parent_of(node)
+            grand = parent_of(parent)
+            if isinstance(parent, ast.Subscript) and parent.value is node and isinstance(parent.ctx, ast.Store):
+                if not (isinstance(grand, (ast.Assign, ast.AugAssign)) and parent in (
+                        grand.targets if isinstance(grand, ast.Assign) else [grand.target])):
+                    return info
+                for index in (n for n in ast.walk(parent.slice) if isinstance(n, (ast.Call, ast.Name))):
+                    found = self.info(index, function, depth + 1)
+                    if found is None and isinstance(index, ast.Call):
+                        return info  # an index modfix cannot read
+                    random |= bool(found and found.random)  # `conn[:, torch.randperm(d)[:k]] = 1.0`
+                whole = _whole(parent.slice)
+                written.append((grand.value, whole))
+            elif isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
+                if parent.attr in ("normal_", "uniform_", "bernoulli_", "random_", "exponential_", "cauchy_",
+                                   "log_normal_", "geometric_"):
+                    random = True
+                elif parent.attr.endswith("_"):
+                    return info  # another in-place method: what it writes is not read here
+            elif isinstance(parent, (ast.Call, ast.keyword, ast.Starred)):
+                call = parent if isinstance(parent, ast.Call) else parent_of(parent)
+                qualname = self.names.qualname(call.func) if isinstance(call, ast.Call) else None
+                if qualname and qualname.startswith("torch.nn.init.") and not qualname.endswith(
+                        ("zeros_", "ones_", "constant_", "eye_", "dirac_")):
+                    random = True
+                elif not (qualname and qualname.startswith("torch.") and not qualname.startswith("torch.nn.init.")):
+                    return info  # handed to a function that may write into it
+        if random:
+            return replace(info, plain=False, random=True, source=f"{info.source} filled at random")
         if not written:
             return info
-        values = [None if is_scalar(v, function) else self.info(v, function, depth + 1) for v in written]
-        if any(v is not None and v.random for v in values):
-            return replace(info, plain=False, random=True)
-        if all(v is None and is_scalar(w, function) or v is not None and v.structured for v, w in zip(values, written)):
+        structured = True
+        for value, whole in written:
+            if is_scalar(value, function):
+                structured &= not whole  # one number over all of it is torch.full: how learned values start
+                continue
+            found = self.info(value, function, depth + 1)
+            if found is None:
+                return info
+            if found.random:
+                return replace(info, plain=False, random=True, source=f"{info.source} filled at random")
+            structured &= found.structured
+        if structured:
             return replace(info, plain=False, structured=True, source=f"{info.source} filled with computed values")
         return info
 
@@ -221,8 +272,10 @@ class Tensors:
             guessed = _literal_dtype(literal) if name in ("tensor", "as_tensor") else (
                 "int" if name in ("LongTensor", "IntTensor", "BoolTensor", "ByteTensor") else "float")
             ndim = _literal_ndim(literal, function) if name in ("tensor", "as_tensor") else None
+            # `torch.Tensor(num_features)`: one value of unknown type is sizes or data: storage, maybe
+            storage = name in LEGACY_CONSTRUCTORS and not isinstance(literal, (ast.List, ast.Tuple, ast.Constant))
             return TensorInfo(dtype or guessed, structured=isinstance(literal, (ast.List, ast.Tuple, ast.Constant)),
-                              source=source, ndim=ndim, unit=_one_element(literal),
+                              plain=storage, source=source, ndim=ndim, unit=_one_element(literal),
                               maybe_scalar=ndim is None and name in ("tensor", "as_tensor")
                               and _undescribed(literal, function))
         if name == "scalar_tensor":
@@ -238,12 +291,16 @@ class Tensors:
         argument is a tensor modfix knows: a factory it has no rule for tells nothing)."""
         arguments = call.args if arguments is None else arguments
         flat = [e for a in arguments for e in (a.elts if isinstance(a, (ast.List, ast.Tuple)) else [a])]
-        known = [i for i in (self.info(a, function, depth + 1) for a in flat) if i]
+        infos = [(a, self.info(a, function, depth + 1)) for a in flat]
+        known = [i for _, i in infos if i]
         if not known:
             return None
+        unread = any(i is None and not isinstance(a, ast.Constant) and not is_scalar(a, function) for a, i in infos)
         dtype = _dtype_of(keywords["dtype"]) if "dtype" in keywords else _TABLE_DTYPES.get(
             TORCH_FUNCTIONS.get(qualname, "unknown"))
         combined = _combine(known, dtype if dtype != "same" else None)
+        if unread:
+            combined = replace(combined, partial=True, structured=False)
         name = qualname.rsplit(".", 1)[-1]
         if name == "stack":
             return replace(combined, ndim=None if combined.ndim is None else combined.ndim + 1)
@@ -301,6 +358,8 @@ class Tensors:
                 return None
         known = [i for i in (left, right) if i]
         result = _combine(known, None)
+        if len(known) == 1 and not is_scalar(other, function):
+            result = replace(result, partial=True, structured=False)
         number = _number_kind(other) if len(known) == 1 else None
         if len(known) == 1 and not is_scalar(other, function):
             result = replace(result, ndim=None)  # the other operand may have more dimensions
@@ -328,6 +387,13 @@ def _size_ndim(sizes, function) -> int | None:
     if len(sizes) == 1 and not is_scalar(sizes[0], function):
         return None  # `torch.zeros(shape)`: a size object of unknown length, or one int
     return len(sizes)
+
+
+def _whole(index: ast.expr) -> bool:
+    """``[:]``, ``[...]``, ``[:, :]``: every element."""
+    parts = index.elts if isinstance(index, ast.Tuple) else [index]
+    return all(isinstance(p, ast.Slice) and p.lower is None and p.upper is None and p.step is None
+               or isinstance(p, ast.Constant) and p.value is Ellipsis for p in parts)
 
 
 def _sizes_only(arguments, function) -> bool:
@@ -534,6 +600,9 @@ def _attribute_writes(function: ast.FunctionDef) -> dict[tuple[str, str], list[a
     return writes
 
 
+_LOCALS_BEING_READ: set[tuple[int, str]] = set()
+
+
 def _local_number(name: str, function: ast.FunctionDef) -> bool | None:
     """A local bound once, to a number: ``dim: int = ...``, ``n = x.shape[1]``, ``k = len(xs)``;
     None when the name is not a local bound by one assignment."""
@@ -552,7 +621,14 @@ def _local_number(name: str, function: ast.FunctionDef) -> bool | None:
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "size" \
                 and value.args:
             return True
-        return is_scalar(value, None)
+        key = (id(function), name)
+        if key in _LOCALS_BEING_READ:
+            return False  # `n = n + 1` reads itself
+        _LOCALS_BEING_READ.add(key)
+        try:
+            return is_scalar(value, function)  # `half = dim // 2` with `dim=8`
+        finally:
+            _LOCALS_BEING_READ.discard(key)
     if isinstance(binding, ast.Assign) and len(binding.targets) == 1 and isinstance(binding.targets[0], ast.Tuple):
         value = binding.value  # `b, c, h, w = x.shape`: every element of a shape is a number
         return (isinstance(value, ast.Attribute) and value.attr == "shape") or (
@@ -602,6 +678,7 @@ def _combine(infos: list[TensorInfo], dtype: str | None) -> TensorInfo:
         plain=all(i.plain for i in infos) and not any(i.random for i in infos),
         requires_grad=any(i.requires_grad for i in infos),
         frozen=all(i.frozen for i in infos),
+        partial=any(i.partial for i in infos),
         source=" and ".join(sorted({i.source for i in infos if i.source})),
         ndim=_broadcast(infos),
         maybe_scalar=all(i.maybe_scalar or i.ndim == 0 for i in infos) and any(i.maybe_scalar for i in infos),

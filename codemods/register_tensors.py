@@ -82,10 +82,10 @@ import re
 from dataclasses import dataclass, field
 
 from ._engine import FileContext
-from ._facts import Assignment, ClassFacts, Kind, parent_of, pinned_device
-from ._hierarchy import NN_MODULE
+from ._facts import Assignment, ClassFacts, Kind, module_level_statements, parent_of, pinned_device
+from ._hierarchy import NN_MODULE, torch_class
 from ._facts import self_name
-from ._inits import position_in_init, registration_survives
+from ._inits import class_names, position_in_init, registration_survives
 from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
 from ._tensor_uses import FORWARD_LIKE, NOT_LEARNED, OUTPUT, Access, AccessKind, UseClassifier
 from ._tensors import Tensors, TensorInfo, is_scalar
@@ -205,12 +205,14 @@ def decide(evidence: Evidence) -> Decision:
     e = evidence
     if e.kept_off or e.registered:
         return Decision(None)
-    if e.learned and not e.frozen:
+    # the code's own word wins over the signs of learning on this path: frozen, or learned on another path only
+    said = e.frozen or e.learned_on_another_path
+    if e.learned and not said:
         return Decision(PARAMETER, SAFE, e.learned)
     if e.learned and (e.meets or e.random_in_output) and not (e.moved_by_class or e.transient):
-        # initialised as a weight (an init function, most of them random), then frozen: a checkpoint must
-        # keep the values the reloaded model computes with
-        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.learned}, but {e.frozen}: a checkpoint must keep its values")
+        # initialised as a weight (an init function, most of them random), yet not learned here: a checkpoint
+        # must keep the values the reloaded model computes with
+        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.learned}, but {said}: a checkpoint must keep its values")
     if e.moved_by_class or e.transient:
         return Decision(None)
     if e.updated:
@@ -260,6 +262,9 @@ def _constant_decision(e: Evidence) -> Decision:
                 "(use a buffer if it is constant)"))
         return Decision(BUFFER, UNSAFE, e.meets, (
             f"the code does not reveal whether {e.source} is learned (use nn.Parameter if it should be trained)"))
+    if any(i.partial for i in e.infos):
+        return Decision(BUFFER, UNSAFE, e.meets, (
+            f"part of {e.source} comes from values modfix cannot read, so whether it is constant is unknown"))
     return Decision(BUFFER, SAFE, f"{e.meets}; a value that __init__ computes ({e.source})")
 
 
@@ -484,7 +489,8 @@ class TensorAnalysis:
             if access.raises_on_parameter:
                 evidence.init_writes_in_place.append(access)
         elif kind in (AccessKind.UPDATE, AccessKind.REPLACE, AccessKind.CAST) and not runtime:
-            evidence.init_writes_in_place.append(access)
+            if not access.through_data:  # `.data.fill_(1.0)` bypasses autograd: fine on an nn.Parameter
+                evidence.init_writes_in_place.append(access)
         elif kind in (AccessKind.UPDATE, AccessKind.REPLACE, AccessKind.REFRESH, AccessKind.CAST):
             self._note_write(evidence, access, where, in_place=True)
         if not runtime:
@@ -793,46 +799,99 @@ def _upgrades_on_one_path(assignment: Assignment, assignments: list[Assignment])
     one path only; on the other the plain tensor stays, and is judged as such. (Registering it as a buffer
     holds on both paths: assigning an nn.Parameter replaces a buffer of that name cleanly.)"""
     body = assignment.method.body
-    if assignment.stmt in body:
-        return False  # unconditional
+    branch = parent_of(assignment.stmt)
+    if assignment.stmt in body or not isinstance(branch, ast.If) or branch not in body or branch.orelse:
+        return False  # unconditional, nested deeper, or with an else that may make it a Parameter too
+    later = [a for a in assignments if a.method is assignment.method and a.stmt.lineno > branch.lineno]
     earlier = [a for a in assignments if a is not assignment and a.method is assignment.method
                and a.stmt in body and a.stmt.lineno < assignment.stmt.lineno]
-    return bool(earlier) and isinstance(parent_of(assignment.stmt), ast.If)
+    # the one assignment after the plain one (two complementary ifs may make it a Parameter on every path)
+    return bool(earlier) and later == [assignment]
 
 
 def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> ast.FunctionDef | None:
-    """The function a call runs, when the code shows which: ``self.m(...)`` of a Module class, its own method
-    or the one it inherits from a class of the run, unless a subclass of the run overrides it (then which
-    one runs depends on the instance); ``f(...)`` of a function defined at the top of this file or of
-    another file of the run."""
+    """The function a call runs, when the code shows which one whatever the instance and the caller:
+    ``self._m(...)``, a private method that every class of the run built from this one reaches as the same
+    definition (a public one may be overridden by a subclass modfix never sees), set nowhere else (a class
+    attribute, an instance attribute); or ``f(...)`` of a function defined once at the top of this file,
+    not shadowed where it is called. Decorated functions are not followed (a decorator may return anything),
+    but for staticmethod, caches and torch.no_grad."""
     func = call.func
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         owner = context.owner_of(function) if isinstance(function, ast.FunctionDef) else None
-        if owner is None or func.value.id != self_name(function):
+        name = func.attr
+        if owner is None or func.value.id != self_name(function) or not name.startswith("_") or name.startswith("__"):
             return None
-        hierarchy = context.hierarchy
-        if any((found := context.class_context(d)) is None or func.attr in found[1].methods
-               for d in hierarchy.descendants_in_run(owner.qualname)):
+        definition = _defined_along(context, owner.qualname, name)
+        if definition is None or any(_defined_along(context, d, name) is not definition
+                                     for d in context.hierarchy.descendants_in_run(owner.qualname)):
             return None
-        for klass in hierarchy.mro(owner.qualname) or [owner.qualname]:
-            found = (context, owner) if klass == owner.qualname else context.class_context(klass)
-            if found is None:
-                return None  # a class of the MRO modfix cannot read may define it
-            method = found[1].methods.get(func.attr)
-            if method is not None:
-                return method if isinstance(method, ast.FunctionDef) and not _is_property(method) else None
-        return None
-    qualname = context.hierarchy.resolve(context.names.qualname(func)) if isinstance(func, ast.Name) else None
-    module, _, name = (qualname or "").rpartition(".")
-    other = context if module == context.parsed.module_name else (
-        context.run.module_context(module) if module else None)
-    function = other.values.module_functions.get(name) if other is not None else None
-    return function if isinstance(function, ast.FunctionDef) else None
+        return definition if _followable(definition) else None
+    if not isinstance(func, ast.Name) or (isinstance(function, ast.AST) and func.id in context.values.local_bindings(
+            function)):
+        return None  # a parameter, a local or a nested def of that name runs instead
+    definition = context.cached(("module-function", func.id), lambda: _module_function(context, func.id))
+    return definition if definition is not None and _followable(definition) else None
 
 
-def _is_property(method: ast.FunctionDef) -> bool:
-    return any(isinstance(d, ast.Name) and d.id in ("property", "cached_property") or
-               isinstance(d, ast.Attribute) and d.attr in ("setter", "cached_property") for d in method.decorator_list)
+def _defined_along(context: FileContext, qualname: str, name: str) -> ast.FunctionDef | None:
+    """The method ``name`` that an instance of the class runs: the first definition along its MRO; None when
+    a class of the MRO cannot be read or binds the name otherwise (a class attribute, ``self.<name> = ...``)."""
+    for klass in context.hierarchy.mro(qualname) or ():
+        if not context.hierarchy.in_run(klass):
+            if torch_class(klass) is None:
+                return None  # a base modfix cannot read may define it
+            continue  # torch's classes define no private helpers of user code
+        found = context.class_context(klass)
+        if found is None:
+            return None
+        facts = found[1]
+        if name in facts.assignments:
+            return None
+        method = facts.methods.get(name)
+        if method is not None:
+            return method if isinstance(method, ast.FunctionDef) else None
+        if name in class_names(facts):
+            return None
+    return None
+
+
+def _module_function(context: FileContext, name: str) -> ast.FunctionDef | None:
+    """The top-level ``def name`` of the file, when nothing else at the top binds that name."""
+    counts = context.cached("top-level-bindings", lambda: _top_level_bindings(context.tree))
+    definition = context.values.module_functions.get(name)
+    return definition if counts.get(name) == 1 and isinstance(definition, ast.FunctionDef) else None
+
+
+def _top_level_bindings(tree: ast.Module) -> dict[str, int]:
+    """How many statements at the top of the module bind each name (defs, assignments, imports, loops)."""
+    counts: dict[str, int] = {}
+    for statement in module_level_statements(tree):
+        names: list[str] = []
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [statement.name]
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            names = [(a.asname or a.name).split(".")[0] for a in statement.names]
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
+            targets = statement.targets if isinstance(statement, ast.Assign) else (
+                [i.optional_vars for i in statement.items if i.optional_vars] if isinstance(statement, ast.With)
+                else [statement.target])
+            names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+        for found in names:
+            counts[found] = counts.get(found, 0) + 1
+    return counts
+
+
+_FOLLOWED_DECORATORS = frozenset({"staticmethod", "lru_cache", "cache", "no_grad"})
+
+
+def _followable(function: ast.FunctionDef) -> bool:
+    for decorator in function.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name not in _FOLLOWED_DECORATORS:
+            return False
+    return True
 
 
 def _calls_submodule(context: FileContext, call: ast.Call, method: ast.FunctionDef) -> bool:
