@@ -77,7 +77,8 @@ class Tensors:
     def __init__(self, names: Names, locals_of, callee=None):
         self.names = names
         self._locals_of = locals_of  # function -> {name: binding nodes}
-        # (call, function it is in) -> the function it runs, when the code shows which (``_callee``)
+        # (call, function it is in) -> the function it runs, when the code shows which, and the Tensors of
+        # the file that defines it (its names are that file's)
         self._callee = callee
         self._returns: dict[ast.AST, TensorInfo | None] = {}
         self._fills: dict[tuple, TensorInfo | None] = {}
@@ -217,8 +218,8 @@ class Tensors:
         if isinstance(call.func, ast.Attribute) and call.func.attr in TENSOR_METHOD_DTYPES:
             inner = self.info(call.func.value, function, depth + 1)
             return self._tensor_method(call.func.attr, inner, call, keywords) if inner is not None else None
-        callee = self._callee(call, function) if self._callee is not None and depth < _CALL_DEPTH_LIMIT else None
-        return self._returned(callee, depth) if callee is not None else None
+        found = self._callee(call, function) if self._callee is not None and depth < _CALL_DEPTH_LIMIT else None
+        return found[1]._returned(found[0], depth) if found is not None else None
 
     def _returned(self, callee: ast.FunctionDef, depth: int) -> TensorInfo | None:
         """What ``self._make_mask(n)`` or ``build_alibi(h, w)`` gives: the tensor every ``return`` of the

@@ -271,7 +271,7 @@ def _constant_decision(e: Evidence) -> Decision:
 class TensorAnalysis:
     def __init__(self, context: FileContext):
         self.context = context
-        self.tensors = Tensors(context.names, context.values.local_bindings, functools.partial(_callee, context))
+        self.tensors = tensors_of(context)
         # a function of the context, not a method of this analysis: a cycle would keep the file's tree
         # alive until the (disabled) cyclic collector runs
         self.uses = UseClassifier(context.names, functools.partial(_calls_submodule, context),
@@ -809,13 +809,20 @@ def _upgrades_on_one_path(assignment: Assignment, assignments: list[Assignment])
     return bool(earlier) and later == [assignment]
 
 
-def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> ast.FunctionDef | None:
-    """The function a call runs, when the code shows which one whatever the instance and the caller:
-    ``self._m(...)``, a private method that every class of the run built from this one reaches as the same
-    definition (a public one may be overridden by a subclass modfix never sees), set nowhere else (a class
-    attribute, an instance attribute); or ``f(...)`` of a function defined once at the top of this file,
-    not shadowed where it is called. Decorated functions are not followed (a decorator may return anything),
-    but for staticmethod, caches and torch.no_grad."""
+def tensors_of(context: FileContext) -> Tensors:
+    """The tensor inference of one file (shared: what its functions return is read once)."""
+    return context.cached("tensor-values", lambda: Tensors(context.names, context.values.local_bindings,
+                                                           functools.partial(_callee, context)))
+
+
+def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> tuple[ast.FunctionDef, Tensors] | None:
+    """The function a call runs, when the code shows which one whatever the instance and the caller, with
+    the tensor inference of its file: ``self._m(...)``, a private method that every class of the run built
+    from this one reaches as the same definition (a public one may be overridden by a subclass modfix never
+    sees), set nowhere else (a class attribute, an instance attribute); or ``f(...)`` of a function defined
+    once at the top of this file, or imported (once) from another file of the run that defines it once at
+    its top; not shadowed where it is called. Decorated functions are not followed (a decorator may return
+    anything), but for staticmethod, caches and torch.no_grad."""
     func = call.func
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
         owner = context.owner_of(function) if isinstance(function, ast.FunctionDef) else None
@@ -826,12 +833,26 @@ def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> ast.Func
         if definition is None or any(_defined_along(context, d, name) is not definition
                                      for d in context.hierarchy.descendants_in_run(owner.qualname)):
             return None
-        return definition if _followable(definition) else None
+        home = None
+        for klass in context.hierarchy.mro(owner.qualname) or ():
+            found = context.class_context(klass) if context.hierarchy.in_run(klass) else None
+            if found is not None and found[1].methods.get(name) is definition:
+                home = found
+                break
+        return (definition, tensors_of(home[0])) if home is not None and _followable(definition) else None
     if not isinstance(func, ast.Name) or (isinstance(function, ast.AST) and func.id in context.values.local_bindings(
             function)):
         return None  # a parameter, a local or a nested def of that name runs instead
-    definition = context.cached(("module-function", func.id), lambda: _module_function(context, func.id))
-    return definition if definition is not None and _followable(definition) else None
+    definition = _module_function(context, func.id)
+    if definition is not None:
+        return (definition, tensors_of(context)) if _followable(definition) else None
+    if _top_level_count(context, func.id) != 1:
+        return None
+    qualname = context.hierarchy.resolve(context.names.qualname(func))
+    module, _, name = (qualname or "").rpartition(".")
+    other = context.run.module_context(module) if module and module != context.parsed.module_name else None
+    definition = _module_function(other, name) if other is not None else None
+    return (definition, tensors_of(other)) if definition is not None and _followable(definition) else None
 
 
 def _defined_along(context: FileContext, qualname: str, name: str) -> ast.FunctionDef | None:
@@ -858,9 +879,12 @@ def _defined_along(context: FileContext, qualname: str, name: str) -> ast.Functi
 
 def _module_function(context: FileContext, name: str) -> ast.FunctionDef | None:
     """The top-level ``def name`` of the file, when nothing else at the top binds that name."""
-    counts = context.cached("top-level-bindings", lambda: _top_level_bindings(context.tree))
     definition = context.values.module_functions.get(name)
-    return definition if counts.get(name) == 1 and isinstance(definition, ast.FunctionDef) else None
+    return definition if _top_level_count(context, name) == 1 and isinstance(definition, ast.FunctionDef) else None
+
+
+def _top_level_count(context: FileContext, name: str) -> int:
+    return context.cached("top-level-bindings", lambda: _top_level_bindings(context.tree)).get(name, 0)
 
 
 def _top_level_bindings(tree: ast.Module) -> dict[str, int]:
