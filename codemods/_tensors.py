@@ -74,12 +74,14 @@ def _number_kind(node: ast.expr) -> str | None:
 class Tensors:
     """Tensor inference inside one file (names resolved through the file's imports)."""
 
-    def __init__(self, names: Names, locals_of, callee=None):
+    def __init__(self, names: Names, locals_of, callee=None, assigned_in=None):
         self.names = names
         self._locals_of = locals_of  # function -> {name: binding nodes}
         # (call, function it is in) -> the function it runs, when the code shows which, and the Tensors of
         # the file that defines it (its names are that file's)
         self._callee = callee
+        # (function, attr) -> the statements of the function that set self.<attr> (None: unknown, look)
+        self._assigned_in = assigned_in
         self._returns: dict[ast.AST, TensorInfo | None] = {}
         self._fills: dict[tuple, TensorInfo | None] = {}
 
@@ -111,7 +113,10 @@ class Tensors:
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and isinstance(
                 function, (ast.FunctionDef, ast.AsyncFunctionDef)):
             # `self.betas = torch.linspace(...); self.alphas = 1.0 - self.betas`: what this function set it to
-            value = _attribute_number_source(expr, function)
+            writes = self._assigned_in(function, expr.attr) if self._assigned_in is not None else None
+            if writes is not None and not writes:
+                return None
+            value = _attribute_number_source(expr, function, writes)
             return self.info(value, function, _depth + 1) if value is not None else None
         if isinstance(expr, ast.Name) and function is not None:
             site = self._binding_before(expr, function)
@@ -526,14 +531,16 @@ def _is_scalar(node: ast.expr | None, function, attributes_followed: frozenset[s
 _ATTRIBUTES_FOLLOWED_AT_MOST = 8
 
 
-def _attribute_number_source(read: ast.Attribute, function: ast.FunctionDef) -> ast.expr | None:
+def _attribute_number_source(read: ast.Attribute, function: ast.FunctionDef,
+                             found: list[ast.stmt] | None = None) -> ast.expr | None:
     """The value ``self.slope`` certainly holds where this function reads it: the function itself set it
     with a statement of its own body that always runs before the read (``self.slope = negative_slope``),
     and sets it nowhere else; between the two it calls no method that could set it again."""
-    writes = _attribute_writes(function)
-    if writes is None:
-        return None
-    found = writes.get((read.value.id, read.attr), [])
+    if found is None:  # the statements that set it, unless the caller knows them (the class's facts)
+        writes = _attribute_writes(function)
+        if writes is None:
+            return None
+        found = writes.get((read.value.id, read.attr), [])
     if len(found) != 1 or not isinstance(found[0], ast.Assign) or len(found[0].targets) != 1:
         return None
     write = found[0]

@@ -812,7 +812,17 @@ def _upgrades_on_one_path(assignment: Assignment, assignments: list[Assignment])
 def tensors_of(context: FileContext) -> Tensors:
     """The tensor inference of one file (shared: what its functions return is read once)."""
     return context.cached("tensor-values", lambda: Tensors(context.names, context.values.local_bindings,
-                                                           functools.partial(_callee, context)))
+                                                           functools.partial(_callee, context),
+                                                           functools.partial(_assigned_in, context)))
+
+
+def _assigned_in(context: FileContext, function: ast.AST, attr: str) -> list[ast.stmt] | None:
+    """The statements of this method of a Module class of the file that set ``self.<attr>`` (from the class's
+    facts, read once); None when the method is no such method, or may set any attribute (``setattr``)."""
+    owner = context.owner_of(function)
+    if owner is None or any(r.method is function and r.how == "setattr" for r in owner.registrations):
+        return None
+    return [a.stmt for a in owner.assignments.get(attr, ()) if a.method is function]
 
 
 def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> tuple[ast.FunctionDef, Tensors] | None:
@@ -840,19 +850,20 @@ def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> tuple[as
                 home = found
                 break
         return (definition, tensors_of(home[0])) if home is not None and _followable(definition) else None
-    if not isinstance(func, ast.Name) or (isinstance(function, ast.AST) and func.id in context.values.local_bindings(
-            function)):
-        return None  # a parameter, a local or a nested def of that name runs instead
-    definition = _module_function(context, func.id)
-    if definition is not None:
-        return (definition, tensors_of(context)) if _followable(definition) else None
-    if _top_level_count(context, func.id) != 1:
+    if not isinstance(func, ast.Name) or _top_level_count(context, func.id) != 1:
         return None
-    qualname = context.hierarchy.resolve(context.names.qualname(func))
-    module, _, name = (qualname or "").rpartition(".")
-    other = context.run.module_context(module) if module and module != context.parsed.module_name else None
-    definition = _module_function(other, name) if other is not None else None
-    return (definition, tensors_of(other)) if definition is not None and _followable(definition) else None
+    home, definition = context, _module_function(context, func.id)
+    if definition is None:
+        qualname = context.hierarchy.resolve(context.names.qualname(func))
+        module, _, name = (qualname or "").rpartition(".")
+        if not module or module == context.parsed.module_name or context.hierarchy.in_run(qualname):
+            return None  # not a function of another file (a class builds an object, not a tensor)
+        home = context.run.module_context(module)
+        definition = _module_function(home, name) if home is not None else None
+    if definition is None or not _followable(definition) or (
+            isinstance(function, ast.AST) and func.id in context.values.local_bindings(function)):
+        return None  # a parameter, a local or a nested def of that name runs instead
+    return definition, tensors_of(home)
 
 
 def _defined_along(context: FileContext, qualname: str, name: str) -> ast.FunctionDef | None:
