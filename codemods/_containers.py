@@ -184,12 +184,15 @@ def sequence_items(value: ast.expr, context: FileContext, function) -> list[tupl
             arguments = mapped.args
             names = {a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs}
             return [(mapped.body, frozenset(names))]
-        if isinstance(mapped, (ast.Name, ast.Attribute)):
-            # `map(Block, widths)`: each item is what calling it gives, as a call with the items as arguments
+        if isinstance(mapped, (ast.Name, ast.Attribute)) and context.values.is_module_class(
+                context.hierarchy.resolve(context.names.qualname(mapped))):
+            # `map(Block, widths)`: each item is a new Block (a function's result is not read here)
             return [(ast.copy_location(ast.Call(func=mapped, args=[], keywords=[]), mapped), frozenset())]
         return None
-    shape = shape_of(value, context, function) if not isinstance(value, ast.Name) else None
-    return list(shape.items) if shape is not None and shape.kind == "list" else None
+    shape = shape_of(value, context, function)
+    if shape is None or shape.kind != "list" or shape.function not in (None, function):
+        return None  # items of a helper's list live in the helper, not here
+    return list(shape.items)
 
 
 _LIST_FILLS = ("append", "extend", "insert")
@@ -211,6 +214,11 @@ def _local_container(name: ast.Name, context: FileContext, function) -> Shape | 
     assign = assigns[0]
     if len(assign.targets) != 1 or not isinstance(assign.targets[0], ast.Name) or isinstance(assign.value, ast.Name):
         return None
+    loop = parent_of(name)
+    while loop is not None and loop is not function and not isinstance(loop, (ast.For, ast.While, ast.AsyncFor)):
+        loop = parent_of(loop)
+    if isinstance(loop, (ast.For, ast.While, ast.AsyncFor)) and not any(n is assign for n in ast.walk(loop)):
+        return None  # one list handed over on every turn, and filled on: wrapping copies it each time
     base = shape_of(assign.value, context, function)
     if base is None:
         return None
@@ -241,7 +249,8 @@ def _local_container(name: ast.Name, context: FileContext, function) -> Shape | 
                 if parent.attr == "setdefault":
                     keys.append((args[0], frozenset(), None))
             elif base.kind == "list":
-                extra = sequence_items(args[0], context, function) if len(args) == 1 else None
+                extra = sequence_items(args[0], context, function) if len(args) == 1 and not isinstance(
+                    args[0], ast.Name) else None
                 if extra is None:
                     return None
                 items += extra
@@ -458,10 +467,11 @@ class ContainerAnalysis:
         filled = [(use.method, evidence.owner_of.get(id(use), facts), self._filled_values(use)) for use in evidence.fills]
         if kind == "list":
             for assignment in evidence.assignments:
-                items = self._concatenated(assignment, attr)
+                owner = next((f for f in family if assignment in f.assignments.get(attr, [])), facts)
+                # another file's class is read with that file's names: judged there, a reassignment here
+                items = self._concatenated(assignment, attr) if self.context.is_module_class(owner) else None
                 if items is not None:
                     evidence.concatenations.append(assignment)
-                    owner = next((f for f in family if assignment in f.assignments.get(attr, [])), facts)
                     filled.append((assignment.method, owner, items))
         fill_edits: list[Edit] = []
         for method, owner, values in filled:
@@ -501,6 +511,9 @@ class ContainerAnalysis:
     def _blockers(self, evidence: "ContainerEvidence", container: str) -> Verdict:
         facts, attr = evidence.facts, evidence.attr
         verdict = self._element_verdict(evidence.element_kinds, container)
+        if any(evidence.nested_edits.get(id(c)) for c in evidence.candidates):
+            verdict = verdict.worse(UNSAFE, (
+                "its items are plain lists or dicts of modules, wrapped too, and how they are used is not checked"))
         for qualname in sorted(evidence.uninitialised):
             verdict = verdict.worse(DISPLAY, (
                 f"it holds {qualname.rsplit('.', 1)[-1]} instances, whose __init__ never runs nn.Module.__init__; "
@@ -616,6 +629,8 @@ class ContainerAnalysis:
                 and isinstance(value.left, ast.Attribute) and value.left.attr == attr
                 and self.values._is_self_attr(value.left, assignment.method)):
             return None
+        if not isinstance(value.right, (ast.List, ast.ListComp)):
+            return None  # `self.x + (m,)`: a tuple stays a tuple (hashable, a dict key); a name may be anything
         return sequence_items(value.right, self.context, assignment.method)
 
     # -- vetoes
@@ -626,6 +641,10 @@ class ContainerAnalysis:
             if use.kind in ("arg", "starred_arg") and use.call is not None:
                 if torch_class(self.context.names.qualname(use.call.func)) in TORCH_CONTAINERS:
                     return True
+            generator = parent_of(parent_of(use.node)) if isinstance(parent_of(use.node), ast.comprehension) else None
+            holder = parent_of(generator) if isinstance(generator, (ast.GeneratorExp, ast.ListComp)) else None
+            if isinstance(holder, ast.Call) and torch_class(self.context.names.qualname(holder.func)) in TORCH_CONTAINERS:
+                return True  # `nn.ModuleList(nn.Sequential(*p) for p in self.pairs)`: its items are registered there
         for owner in family:
             for registration in owner.registrations:
                 if registration.value is not None and self._derived_from(registration.value, attr, registration.method):
