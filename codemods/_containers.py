@@ -18,7 +18,7 @@ from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, pinned_device, set_parents
 from ._rule import Applicability, Edit, Finding
 from ._hierarchy import NN_MODULE, TORCH_CONTAINERS, torch_class, torch_module_class
-from ._inits import InitChains, registration_survives
+from ._inits import SUPER_TWO, InitChains, init_calls, registration_survives
 from ._torch_facts import (
     MODULE_DICT_ATTRS, MODULE_LIST_ATTRS, PARAMETER_DICT_ATTRS, PARAMETER_LIST_ATTRS, STATELESS_NN_CLASSES,
     WEIGHTED_LOSS_ARGUMENTS,
@@ -411,6 +411,10 @@ class ContainerAnalysis:
         if qualname is None or not hierarchy.in_run(qualname):
             return None
         mro = hierarchy.mro(qualname)
+        found = self.context.class_context(qualname) if mro else None
+        calls = init_calls(found[0], found[1]) if found is not None else []
+        if len(calls) == 1 and calls[0].kind == SUPER_TWO and calls[0].target == NN_MODULE and mro[0] == qualname:
+            return qualname  # `super(nn.Module, self).__init__()` in its own __init__: what follows never runs it
         ran = InitChains(self.context).first_runs(mro, -1) if mro else None
         return qualname if ran is not None and NN_MODULE not in ran else None
 

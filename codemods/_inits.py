@@ -281,6 +281,8 @@ def _reaches_module_init(context, facts: ClassFacts, call: ast.Call) -> bool:
             return True
         if len(owner.args) == 1:
             return False  # `super(X).__init__()` is unbound: it initialises nothing of self
+        if NN_MODULE in mro and mro.index(start) >= mro.index(NN_MODULE):
+            return False  # what comes after nn.Module in the MRO (mixins, object) never runs its __init__
         ran = chains.first_runs(mro, mro.index(start))
     else:
         target = hierarchy.resolve(context.names.qualname(owner))

@@ -118,7 +118,8 @@ class InitAnalysis:
             if call.kind == SUPER_ONE:
                 message = (f"`super({ast.unparse(call.target_node)})` with one argument is unbound: no base "
                            "__init__ runs at all, and the module fails on first use; use `super().__init__()`")
-                clash = self._clashes_with_base_registrations(facts)
+                after = method.body[method.body.index(call.statement) + 1:] if call.statement in method.body else []
+                clash = self._builds_as_it_is(facts, method, after)
                 self._report("MF303", call.call, message + (f" (unsafe fix: {clash})" if clash else ""),
                              UNSAFE if clash else SAFE, [self._replace_super(call)])
             elif call.kind == SUPER_TWO:
@@ -584,9 +585,31 @@ class InitAnalysis:
             self._report("MF305", method, message + (
                 f"; not fixed automatically: the base __init__ needs {', '.join(needs)}"), DISPLAY)
         else:
-            clash = self._clashes_with_base_registrations(facts)
+            clash = self._builds_as_it_is(facts, method, method.body)
             self._report("MF305", method, message + (f" (unsafe fix: {clash})" if clash else ""),
                          UNSAFE if clash else SAFE, [edit])
+
+    def _builds_as_it_is(self, facts: ClassFacts, method: ast.FunctionDef, statements: list[ast.stmt]) -> str:
+        """Why making the base inits run where none ran (MF303, MF305) is not safe, or "". Safe only when the
+        class cannot be built as it is: a statement that always runs registers a submodule or parameter, which
+        raises without nn.Module.__init__. A class that builds may rely on what the base init would change
+        (its attributes, properties, what it reads), so the fix is offered, unsafe, with what modfix sees."""
+        if any(self._registers(facts, method, statement, top_level_only=True) for statement in statements):
+            return ""
+        if any(self._registers(facts, method, statement) for statement in statements) and self._bases_set_nothing(facts):
+            return ""  # raises whenever it registers (a loop), and the bases are torch's, setting nothing: nn.Sequential
+        clash = self._clashes_with_base_registrations(facts)
+        return clash or (f"{facts.node.name}() builds as it is, and what the base __init__ this makes run "
+                         "sets may clash with what the class sets or reads")
+
+    def _bases_set_nothing(self, facts: ClassFacts) -> bool:
+        """Are the inits that ``super().__init__()`` would run all torch's, known to set nothing (a container
+        built empty, a stateless layer)?"""
+        mro = self.context.hierarchy.mro(facts.qualname)
+        chains = InitChains(self.context)
+        ran = chains.first_runs(mro, 0) if mro else None
+        return ran is not None and all(not self.context.hierarchy.in_run(k) and (effects := chains.effects(
+            k, arguments=False)) is not None and not effects.created for k in ran)
 
     def _clashes_with_base_registrations(self, facts: ClassFacts) -> str:
         """Why making the base inits run where none ran (MF303, MF305) may raise, or "": the bases then register
