@@ -396,16 +396,22 @@ class ContainerAnalysis:
                 uninitialised.add(skipping)
         return kind
 
-    def _skips_module_init(self, expr: ast.expr, function) -> str | None:
+    def _skips_module_init(self, expr: ast.expr, function, depth: int = 0) -> str | None:
         """The class of a constructed element whose __init__ provably never runs nn.Module.__init__
         (``super(nn.Module, self).__init__()``): such an instance has no _modules or _parameters, so once a
-        registered container holds it, parameters(), .to() and state_dict() of the owner raise."""
+        registered container holds it, parameters(), .to() and state_dict() of the owner raise. Followed
+        through a local and the returns of a helper (``make_block()``, ``self._make()``)."""
         if isinstance(expr, ast.Name) and function is not None:
             sites = self.values.local_bindings(function).get(expr.id, [])
             if len(sites) == 1 and isinstance(sites[0], ast.Assign):
                 expr = sites[0].value
         if not isinstance(expr, ast.Call):
             return None
+        helper = _called_function(expr, self.context, function) if depth < 3 else None
+        if helper is not None:
+            returned = [n.value for n in _scope_nodes(helper) if isinstance(n, ast.Return) and n.value is not None]
+            return next((found for value in returned
+                         if (found := self._skips_module_init(value, helper, depth + 1))), None)
         hierarchy = self.context.hierarchy
         qualname = hierarchy.resolve(self.context.names.qualname(expr.func))
         if qualname is None or not hierarchy.in_run(qualname):
