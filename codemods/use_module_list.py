@@ -20,7 +20,9 @@ The fix
         self.blocks = nn.ModuleList([Block() for _ in range(depth)])
 
     ``self.x = []`` filled with ``append``/``extend``/``insert``/``+=`` becomes
-    ``self.x = nn.ModuleList()``; nested lists of modules become nested ModuleLists; an
+    ``self.x = nn.ModuleList()`` (so do ``extend(<generator>)``, ``list(map(Block, ...))`` and
+    ``self.x = self.x + [m]``); nested lists of modules become nested ModuleLists, an unsafe fix
+    (how the inner lists are used is not checked); an
     annotation ``self.x: list = []`` becomes ``self.x: nn.ModuleList = nn.ModuleList()``.
     The fix adds state_dict keys (``blocks.0.*``): a checkpoint saved before it needs
     ``strict=False`` or a key map; every message names them.

@@ -60,9 +60,14 @@ Fix safety
     the hierarchy is in the run, no explicit call passes arguments, no base's ``__init__`` needs
     arguments, and the explicit calls follow the MRO; otherwise display-only (unsafe when only the
     order differs). A first base that is not an nn.Module and not cooperative gets no finding.
-    MF305 is safe when the direct base's ``__init__`` needs no arguments (nn.Module, a torch.nn
+    MF305 needs a direct base whose ``__init__`` takes no required arguments (nn.Module, a torch.nn
     container, or a class of the run whose ``__init__`` has no required parameters), otherwise
-    display-only. MF306 is safe when the assignment runs unconditionally and nothing the call's
+    display-only. MF303 and MF305 make base inits run where none ran: that is safe only when the
+    class cannot be built as it is (a statement that always runs registers a submodule or
+    parameter, which raises without nn.Module.__init__), or registers one in a loop under torch
+    bases that set nothing (nn.Sequential); a class that builds may rely on what the base init would
+    change (a registered name it assigns otherwise, a property, a template method), so the fix is
+    unsafe, with what modfix sees. MF306 is safe when the assignment runs unconditionally and nothing the call's
     arguments use is computed between the two places; unsafe when the assignment is conditional; a
     late call preceded only by plain attributes (often deliberate) gets no finding.
 """
@@ -806,14 +811,16 @@ EXPLICIT_BASE_INIT = _rule(
 SUPER_SKIPS_MODULE = _rule(
     "MF302", "super-skips-module", "super(nn.Module, self).__init__() never runs nn.Module.__init__",
     "safe when the class derives from nn.Module directly, else display-only")
-UNBOUND_SUPER = _rule("MF303", "unbound-super", "super(Cls).__init__() runs no init at all", "safe")
+UNBOUND_SUPER = _rule("MF303", "unbound-super", "super(Cls).__init__() runs no init at all",
+                      "safe when the class cannot be built as it is, else unsafe")
 EXPLICIT_INITS_MULTIPLE_INHERITANCE = _rule(
     "MF304", "explicit-inits-multiple-inheritance",
     "A.__init__(self); B.__init__(self) runs nn.Module.__init__ twice and drops submodules",
     "safe when the whole hierarchy is in the run and no init takes arguments; else display-only")
 MISSING_SUPER_INIT = _rule(
     "MF305", "missing-super-init", "__init__ never calls the base __init__",
-    "safe when the base __init__ needs no arguments, else display-only")
+    "safe when the base __init__ needs no arguments and the class cannot be built as it is; unsafe when it can; "
+    "display-only when the base needs arguments")
 LATE_SUPER_INIT = _rule(
     "MF306", "late-super-init", "super().__init__() after a submodule is assigned",
     "safe when the assignment is unconditional and the call's arguments are ready; unsafe if conditional")
