@@ -79,6 +79,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import weakref
 from dataclasses import dataclass, field
 
 from ._engine import FileContext
@@ -811,9 +812,16 @@ def _upgrades_on_one_path(assignment: Assignment, assignments: list[Assignment])
 
 def tensors_of(context: FileContext) -> Tensors:
     """The tensor inference of one file (shared: what its functions return is read once)."""
-    return context.cached("tensor-values", lambda: Tensors(context.names, context.values.local_bindings,
-                                                           functools.partial(_callee, context),
-                                                           functools.partial(_assigned_in, context)))
+    return context.cached("tensor-values", lambda: _new_tensors(context))
+
+
+def _new_tensors(context: FileContext) -> Tensors:
+    # kept in the context's cache, so it holds the context only weakly: a cycle would keep the file's tree
+    # alive until the (disabled) cyclic collector runs
+    ref = weakref.ref(context)
+    return Tensors(context.names, context.values.local_bindings,
+                   lambda call, function: _callee(ref(), call, function),
+                   lambda function, attr: _assigned_in(ref(), function, attr))
 
 
 def _assigned_in(context: FileContext, function: ast.AST, attr: str) -> list[ast.stmt] | None:
