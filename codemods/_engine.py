@@ -445,7 +445,32 @@ class FileContext:
     def module_classes(self) -> list[ClassFacts]:
         if self._module_classes is None:
             self._module_classes = self._find_module_classes()
+            for facts in self._module_classes:
+                self._add_inherited_init_methods(facts)
         return self._module_classes
+
+    def _add_inherited_init_methods(self, facts: ClassFacts) -> None:
+        """Methods of the class that an inherited __init__ calls on self run while it is built: a base's
+        ``__init__`` calls ``self.register_schedule()``, which this class overrides. Only hooks that set
+        attributes are looked for, and only when the class's own __init__ (if any) calls a base init."""
+        hooks = {a.method.name for records in facts.assignments.values() for a in records
+                 if not facts.is_init_time(a.method)} - {"__init__"}
+        init = facts.methods.get("__init__")
+        if not hooks or (init is not None and not any(
+                isinstance(n, ast.Attribute) and n.attr == "__init__" for n in ast.walk(init))):
+            return
+        called: set[str] = set()
+        for ancestor in self.hierarchy.ancestors_in_run(facts.qualname):
+            found = self.class_context(ancestor)
+            if found is not None:
+                base = found[1]
+                called.update(n for name in base.init_methods for n in base.self_calls.get(name, ()))
+        pending = [name for name in hooks & called if name in facts.methods]
+        while pending:
+            name = pending.pop()
+            if name not in facts.init_methods:
+                facts.init_methods.add(name)
+                pending.extend(n for n in facts.self_calls.get(name, ()) if n in facts.methods)
 
     def owner_of(self, method: ast.AST) -> ClassFacts | None:
         """The Module class of this file whose method (the last definition of its name) this is."""

@@ -224,8 +224,9 @@ class UseClassifier:
                 isinstance(e, ast.Constant) and isinstance(e.value, str) for e in named):
             # `yield "values", self._values`: handed out by name, for its owner to register
             return Access(AccessKind.HANDED, holder, f"the caller of {walk.method.name}(), by name")
-        if any(e is not node and not isinstance(e, ast.Constant) for e in elements) and isinstance(
-                holder, ast.Call) and self._is_torch_call(holder):
+        others = [e for e in elements if e is not node and not isinstance(e, ast.Constant)]
+        if others and isinstance(holder, ast.Call) and self._is_torch_call(holder) and not all(
+                self._with_plain_state(e, walk.method) for e in others):
             return Access(AccessKind.COMPUTE, holder, self._call_text(holder))  # torch.cat([self.t, x])
         walk.same_object = False
         return parent
@@ -500,8 +501,8 @@ class UseClassifier:
         on the spot and other plain attributes of the module are where this one is."""
         others = [a for a in call.args if a is not node]
         others += [k.value for k in call.keywords if k.arg in _TENSOR_KEYWORDS and k.value is not node]
-        return any(not _is_number(a) and not isinstance(a, ast.Constant) and not self._fresh(a)
-                   and not self._plain_attribute(a, method) for a in others)
+        return any(not _is_number(a) and not isinstance(a, ast.Constant) and not self._with_plain_state(a, method)
+                   for a in others)
 
     def _computed_from_attributes(self, computation: ast.AST, carrier: ast.AST, method) -> set[str]:
         """The plain attributes that the other values of a computation live with, through the locals
@@ -597,6 +598,23 @@ class UseClassifier:
         if known is None:
             known = self._plain_memo[key] = bool(self._plain_attribute(node, method))
         return known
+
+    def _with_plain_state(self, expr: ast.AST, method: ast.FunctionDef, depth: int = 0) -> bool:
+        """Does the value live where this tensor lives, whatever model.to() does? Another plain attribute
+        (``self._neg_Y``), a tensor made on the spot on the default device, or one made on the device of a
+        plain attribute (``torch.arange(m, device=self._neg_Y.device)``), through the methods called on it
+        and a local bound once to it."""
+        while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and not self._is_torch_call(expr):
+            expr = expr.func.value  # `.repeat(n).view(...)`: the same tensor's values
+        if isinstance(expr, ast.Name) and depth < 4:
+            sites = self._local_bindings(method).get(expr.id, [])
+            return (len(sites) == 1 and isinstance(sites[0], ast.Assign) and len(sites[0].targets) == 1
+                    and self._with_plain_state(sites[0].value, method, depth + 1))
+        if self._plain_attribute(expr, method) or self._fresh(expr):
+            return True
+        device = next((k.value for k in getattr(expr, "keywords", ()) if k.arg == "device"), None)
+        return (isinstance(expr, ast.Call) and self._is_torch_call(expr) and isinstance(device, ast.Attribute)
+                and device.attr == "device" and self._plain_attribute(device.value, method))
 
     def _fresh(self, expr: ast.AST) -> bool:
         """``torch.ones(shape)``: a tensor made on the spot without a device, on the default device just

@@ -961,13 +961,20 @@ def _plain_attribute(context: FileContext, expr: ast.AST, method: ast.FunctionDe
             and expr.value.id == self_name(method)):
         return False
     owner = context.owner_of(method)
-    if owner is None or expr.attr in owner.methods or expr.attr not in owner.assignments:
+    if owner is None:
         return False
-    values = context.values
-    return not any(values.kind(a.value, a.method, owner) in (Kind.MODULE, Kind.ALIAS, Kind.PARAMETER)
-                   or a.kind == "setattr" for a in owner.assignments[expr.attr]) and not any(
-        isinstance(r.name, ast.Constant) and r.name.value == expr.attr and r.how != "register_buffer"
-        for r in owner.registrations)
+    # the class and its bases of the run: `self._neg_Y` set by a base's __init__ is plain state too
+    lineage = [(context, owner)] + [found for q in context.hierarchy.ancestors_in_run(owner.qualname)
+                                    if (found := context.class_context(q)) is not None]
+    defining = [(where, facts) for where, facts in lineage if expr.attr in facts.assignments]
+    if not defining or any(expr.attr in facts.methods for _, facts in lineage):
+        return False
+    return not any(
+        any(where.values.kind(a.value, a.method, facts) in (Kind.MODULE, Kind.ALIAS, Kind.PARAMETER)
+            or a.kind == "setattr" for a in facts.assignments[expr.attr])
+        or any(isinstance(r.name, ast.Constant) and r.name.value == expr.attr and r.how != "register_buffer"
+               for r in facts.registrations)
+        for where, facts in defining)
 
 
 def _enclosing_method(node: ast.AST, default):
