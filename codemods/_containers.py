@@ -14,6 +14,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
+from ._callees import defined_along, followable, module_function, top_level_count
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, pinned_device, set_parents
 from ._rule import Applicability, Edit, Finding
@@ -136,20 +137,26 @@ def shape_of(value: ast.expr | None, context: FileContext, function, _depth: int
 
 
 def _called_function(call: ast.Call, context: FileContext, function) -> ast.FunctionDef | None:
-    """``self.helper(...)`` (a method of the class) or ``helper(...)`` (a function of the file)."""
+    """``self.helper(...)`` or ``helper(...)``, when the code shows which definition runs (``_callees``): a
+    method every class of the run built from this one reaches as the same one, a top-level function of the
+    file bound once and not shadowed where it is called; not decorated."""
     func = call.func
     if (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
             and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
             and function.args.args and func.value.id == function.args.args[0].arg):
-        for facts in context.module_classes:
-            if function in facts.methods.values():
-                return facts.methods.get(func.attr)
-        return None
-    if isinstance(func, ast.Name):
-        qualname = context.names.qualname(func)
-        module = context.parsed.module_name
-        if qualname and qualname.startswith(module + "."):
-            return context.values.module_functions.get(qualname[len(module) + 1:])
+        owner = context.owner_of(function)
+        if owner is None:
+            return None
+        definition = defined_along(context, owner.qualname, func.attr)
+        if definition is None or definition not in owner.methods.values() or any(
+                defined_along(context, d, func.attr) is not definition
+                for d in context.hierarchy.descendants_in_run(owner.qualname)):
+            return None  # inherited (its file's names differ), or another definition runs in a subclass
+        return definition if followable(definition) else None
+    if isinstance(func, ast.Name) and top_level_count(context, func.id) == 1 and not (
+            isinstance(function, ast.AST) and func.id in context.values.local_bindings(function)):
+        definition = module_function(context, func.id)
+        return definition if definition is not None and followable(definition) else None
     return None
 
 

@@ -83,10 +83,11 @@ import weakref
 from dataclasses import dataclass, field
 
 from ._engine import FileContext
-from ._facts import Assignment, ClassFacts, Kind, module_level_statements, parent_of, pinned_device
+from ._facts import Assignment, ClassFacts, Kind, parent_of, pinned_device
 from ._hierarchy import NN_MODULE, torch_class
 from ._facts import self_name
-from ._inits import class_names, position_in_init, registration_survives
+from ._callees import defined_along, followable, module_function, top_level_count
+from ._inits import position_in_init, registration_survives
 from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
 from ._tensor_uses import FORWARD_LIKE, NOT_LEARNED, OUTPUT, Access, AccessKind, UseClassifier
 from ._tensors import Tensors, TensorInfo, is_scalar
@@ -847,8 +848,8 @@ def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> tuple[as
         name = func.attr
         if owner is None or func.value.id != self_name(function) or not name.startswith("_") or name.startswith("__"):
             return None
-        definition = _defined_along(context, owner.qualname, name)
-        if definition is None or any(_defined_along(context, d, name) is not definition
+        definition = defined_along(context, owner.qualname, name)
+        if definition is None or any(defined_along(context, d, name) is not definition
                                      for d in context.hierarchy.descendants_in_run(owner.qualname)):
             return None
         home = None
@@ -857,84 +858,21 @@ def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> tuple[as
             if found is not None and found[1].methods.get(name) is definition:
                 home = found
                 break
-        return (definition, tensors_of(home[0])) if home is not None and _followable(definition) else None
-    if not isinstance(func, ast.Name) or _top_level_count(context, func.id) != 1:
+        return (definition, tensors_of(home[0])) if home is not None and followable(definition) else None
+    if not isinstance(func, ast.Name) or top_level_count(context, func.id) != 1:
         return None
-    home, definition = context, _module_function(context, func.id)
+    home, definition = context, module_function(context, func.id)
     if definition is None:
         qualname = context.hierarchy.resolve(context.names.qualname(func))
         module, _, name = (qualname or "").rpartition(".")
         if not module or module == context.parsed.module_name or context.hierarchy.in_run(qualname):
             return None  # not a function of another file (a class builds an object, not a tensor)
         home = context.run.module_context(module)
-        definition = _module_function(home, name) if home is not None else None
-    if definition is None or not _followable(definition) or (
+        definition = module_function(home, name) if home is not None else None
+    if definition is None or not followable(definition) or (
             isinstance(function, ast.AST) and func.id in context.values.local_bindings(function)):
         return None  # a parameter, a local or a nested def of that name runs instead
     return definition, tensors_of(home)
-
-
-def _defined_along(context: FileContext, qualname: str, name: str) -> ast.FunctionDef | None:
-    """The method ``name`` that an instance of the class runs: the first definition along its MRO; None when
-    a class of the MRO cannot be read or binds the name otherwise (a class attribute, ``self.<name> = ...``)."""
-    for klass in context.hierarchy.mro(qualname) or ():
-        if not context.hierarchy.in_run(klass):
-            if torch_class(klass) is None:
-                return None  # a base modfix cannot read may define it
-            continue  # torch's classes define no private helpers of user code
-        found = context.class_context(klass)
-        if found is None:
-            return None
-        facts = found[1]
-        if name in facts.assignments:
-            return None
-        method = facts.methods.get(name)
-        if method is not None:
-            return method if isinstance(method, ast.FunctionDef) else None
-        if name in class_names(facts):
-            return None
-    return None
-
-
-def _module_function(context: FileContext, name: str) -> ast.FunctionDef | None:
-    """The top-level ``def name`` of the file, when nothing else at the top binds that name."""
-    definition = context.values.module_functions.get(name)
-    return definition if _top_level_count(context, name) == 1 and isinstance(definition, ast.FunctionDef) else None
-
-
-def _top_level_count(context: FileContext, name: str) -> int:
-    return context.cached("top-level-bindings", lambda: _top_level_bindings(context.tree)).get(name, 0)
-
-
-def _top_level_bindings(tree: ast.Module) -> dict[str, int]:
-    """How many statements at the top of the module bind each name (defs, assignments, imports, loops)."""
-    counts: dict[str, int] = {}
-    for statement in module_level_statements(tree):
-        names: list[str] = []
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names = [statement.name]
-        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
-            names = [(a.asname or a.name).split(".")[0] for a in statement.names]
-        elif isinstance(statement, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
-            targets = statement.targets if isinstance(statement, ast.Assign) else (
-                [i.optional_vars for i in statement.items if i.optional_vars] if isinstance(statement, ast.With)
-                else [statement.target])
-            names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-        for found in names:
-            counts[found] = counts.get(found, 0) + 1
-    return counts
-
-
-_FOLLOWED_DECORATORS = frozenset({"staticmethod", "lru_cache", "cache", "no_grad"})
-
-
-def _followable(function: ast.FunctionDef) -> bool:
-    for decorator in function.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
-        if name not in _FOLLOWED_DECORATORS:
-            return False
-    return True
 
 
 def _calls_submodule(context: FileContext, call: ast.Call, method: ast.FunctionDef) -> bool:
