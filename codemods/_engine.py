@@ -414,6 +414,23 @@ class Run:
         return None
 
 
+def _hooks_called_after_base_init(init: ast.FunctionDef) -> set[str]:
+    """``self.name(...)`` statements of an ``__init__`` body (unconditional) after an unconditional
+    ``super().__init__(...)`` or ``Base.__init__(self, ...)`` statement."""
+    me = init.args.args[0].arg if init.args.args else None
+    names: set[str] = set()
+    initialised = False
+    for statement in init.body:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+            continue
+        if call.func.attr == "__init__":
+            initialised = True
+        elif initialised and isinstance(call.func.value, ast.Name) and call.func.value.id == me:
+            names.add(call.func.attr)
+    return names
+
+
 class FileContext:
     """One file as the rules see it: its text, tree, names, Module classes and their facts."""
 
@@ -451,26 +468,45 @@ class FileContext:
 
     def _add_inherited_init_methods(self, facts: ClassFacts) -> None:
         """Methods of the class that an inherited __init__ calls on self run while it is built: a base's
-        ``__init__`` calls ``self.register_schedule()``, which this class overrides. Only hooks that set
-        attributes are looked for, and only when the class's own __init__ (if any) calls a base init."""
+        ``__init__`` calls ``self.register_schedule()``, which this class overrides. Only when it is certain
+        that the call runs, after nn.Module.__init__ and before anything of the class's own: the class's
+        ``__init__`` (if any) calls ``super().__init__(...)`` unconditionally and sets nothing on self before
+        it, and the base calls the hook unconditionally in its ``__init__``, after its own base init."""
         hooks = {a.method.name for records in facts.assignments.values() for a in records
                  if not facts.is_init_time(a.method)} - {"__init__"}
-        init = facts.methods.get("__init__")
-        if not hooks or (init is not None and not any(
-                isinstance(n, ast.Attribute) and n.attr == "__init__" for n in ast.walk(init))):
+        if not hooks or not self._initialises_cooperatively(facts):
             return
         called: set[str] = set()
         for ancestor in self.hierarchy.ancestors_in_run(facts.qualname):
             found = self.class_context(ancestor)
-            if found is not None:
-                base = found[1]
-                called.update(n for name in base.init_methods for n in base.self_calls.get(name, ()))
-        pending = [name for name in hooks & called if name in facts.methods]
+            init = found[1].methods.get("__init__") if found is not None else None
+            if isinstance(init, ast.FunctionDef):
+                called |= _hooks_called_after_base_init(init) & hooks
+        pending = [name for name in called if name in facts.methods]
         while pending:
             name = pending.pop()
             if name not in facts.init_methods:
                 facts.init_methods.add(name)
                 pending.extend(n for n in facts.self_calls.get(name, ()) if n in facts.methods)
+
+    @staticmethod
+    def _initialises_cooperatively(facts: ClassFacts) -> bool:
+        init = facts.methods.get("__init__")
+        if init is None:
+            return True  # the base's __init__ runs as it is
+        if not isinstance(init, ast.FunctionDef):
+            return False
+        me = init.args.args[0].arg if init.args.args else None
+        for statement in init.body:
+            call = statement.value if isinstance(statement, ast.Expr) else None
+            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__"
+                    and isinstance(call.func.value, ast.Call) and isinstance(call.func.value.func, ast.Name)
+                    and call.func.value.func.id == "super" and not call.func.value.args):
+                return True
+            if any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)
+                   and n.value.id == me for n in ast.walk(statement)):
+                return False  # set before the base's __init__ (and its hooks) run
+        return False
 
     def owner_of(self, method: ast.AST) -> ClassFacts | None:
         """The Module class of this file whose method (the last definition of its name) this is."""

@@ -910,8 +910,7 @@ def _plain_attribute(context: FileContext, expr: ast.AST, method: ast.FunctionDe
     return not any(
         any(where.values.kind(a.value, a.method, facts) in (Kind.MODULE, Kind.ALIAS, Kind.PARAMETER)
             or a.kind == "setattr" for a in facts.assignments[expr.attr])
-        or any(isinstance(r.name, ast.Constant) and r.name.value == expr.attr and r.how != "register_buffer"
-               for r in facts.registrations)
+        or any(isinstance(r.name, ast.Constant) and r.name.value == expr.attr for r in facts.registrations)
         for where, facts in defining)
 
 
