@@ -14,7 +14,7 @@ import weakref
 from dataclasses import dataclass, replace
 
 from ._facts import Names, _scope_nodes, class_of, parent_of, set_parents
-from ._torch_tables import TENSOR_METHOD_DTYPES, TORCH_FUNCTIONS
+from ._torch_tables import RANDOM_CALLABLES, TENSOR_METHOD_DTYPES, TORCH_FUNCTIONS
 
 RANDOM_FACTORIES = frozenset({
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal",
@@ -307,6 +307,8 @@ class Tensors:
         combined = _combine(known, dtype if dtype != "same" else None)
         if unread:
             combined = replace(combined, partial=True, structured=False)
+        if qualname in RANDOM_CALLABLES:  # F.dropout(t), torch.bernoulli(p): another draw on every build
+            combined = replace(combined, random=True, structured=False, plain=False)
         name = qualname.rsplit(".", 1)[-1]
         if name == "stack":
             return replace(combined, ndim=None if combined.ndim is None else combined.ndim + 1)
@@ -349,6 +351,8 @@ class Tensors:
         if method in ("normal_", "uniform_"):
             return replace(inner, random=True, plain=False)
         dtype = _TABLE_DTYPES.get(TENSOR_METHOD_DTYPES.get(method, "unknown"))
+        if f"Tensor.{method}" in RANDOM_CALLABLES:  # .exponential_(), .bernoulli(): drawn at random
+            inner = replace(inner, random=True, structured=False, plain=False)
         return replace(inner, dtype=dtype) if dtype != "same" else inner
 
     def _arithmetic(self, expr: ast.BinOp, function, depth: int) -> TensorInfo | None:

@@ -13,6 +13,7 @@ does, as calling it with float32 and int64 tensors (and with float and int numbe
 counts), "float" (floating or complex whatever the input: sqrt, zeros, rand), "int" (argmax,
 randperm), "bool" (eq, isnan), or "unknown" (the stubs say it returns a tensor; no call told more).
 Functions that may return something else (a tuple: max, sort, where) are left out.
+RANDOM_CALLABLES: those of them (methods as Tensor.<name>) whose result depends on the random seed.
 """
 
 CLASS_BASES = {
@@ -2861,3 +2862,11 @@ TENSOR_METHOD_DTYPES = {
     'xpu': 'unknown',
     'zero_': 'same',
 }
+
+RANDOM_CALLABLES = frozenset((
+    'torch.bernoulli', 'torch.multinomial', 'torch.nn.functional.dropout', 'torch.nn.functional.dropout1d',
+    'torch.nn.functional.dropout2d', 'torch.nn.functional.dropout3d', 'torch.nn.functional.gumbel_softmax',
+    'torch.normal', 'torch.poisson', 'torch.rand', 'torch.rand_like', 'torch.randn', 'torch.randn_like',
+    'Tensor.bernoulli', 'Tensor.bernoulli_', 'Tensor.cauchy_', 'Tensor.exponential_', 'Tensor.geometric_',
+    'Tensor.log_normal_', 'Tensor.multinomial', 'Tensor.normal_', 'Tensor.random_', 'Tensor.uniform_',
+))

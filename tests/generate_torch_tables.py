@@ -413,7 +413,61 @@ def tensor_method_dtypes() -> dict[str, str]:
     return _probing(work)
 
 
-def render(bases, aliases, skipped, functions: dict[str, str], methods: dict[str, str]) -> str:
+def _varies(torch, target, patterns, method: bool) -> bool:
+    """Does the result depend on the random seed? The first argument list that gives a tensor with floats,
+    called from seed 0 and from seed 1 on fresh copies of the same values."""
+    values = _values(torch, True)
+    for pattern in patterns:
+        results = []
+        for seed in (0, 1):
+            args = _arguments(values, pattern, True)
+            call = getattr(args.pop(0), target, None) if method else target
+            torch.default_generator.manual_seed(seed)
+            try:
+                results.append(call(*args) if call is not None else None)
+            except KeyboardInterrupt:
+                raise
+            except BaseException:
+                results.append(None)
+        first, second = results
+        if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor):
+            if first.layout != torch.strided or first.is_quantized:
+                return False  # sparse, quantized: not compared here
+            if first.shape != second.shape or first.dtype != second.dtype:
+                return True
+            try:
+                if first.is_floating_point() or first.is_complex():
+                    return not torch.allclose(first, second, equal_nan=True)
+                return not torch.equal(first, second)
+            except Exception:  # a dtype the comparison is not implemented for
+                return False
+    return False
+
+
+def random_callables(functions: dict[str, str], methods: dict[str, str]) -> list[str]:
+    """RANDOM_CALLABLES: the functions of TORCH_FUNCTIONS and the methods of TENSOR_METHOD_DTYPES (as
+    ``Tensor.<name>``) whose result depends on the random seed (dropout, bernoulli, exponential_, ...)."""
+    import torch
+
+    def work() -> list[str]:
+        found = []
+        for qualname in sorted(functions):
+            namespace, _, name = qualname.rpartition(".")
+            if "empty" in name:
+                continue  # uninitialised memory differs from call to call, seed or not: not random, and not stable
+            value = getattr(importlib.import_module(namespace), name, None)
+            if value is not None and not _never_called(qualname) and _varies(torch, value, FUNCTION_PATTERNS, False):
+                found.append(qualname)
+        for name in sorted(methods):
+            if "empty" not in name and not _never_called(f"Tensor.{name}") and _varies(torch, name, METHOD_PATTERNS, True):
+                found.append(f"Tensor.{name}")
+        return found
+
+    return _probing(work)
+
+
+def render(bases, aliases, skipped, functions: dict[str, str], methods: dict[str, str],
+           random: list[str] = ()) -> str:
     import torch
 
     lines = [
@@ -432,6 +486,7 @@ def render(bases, aliases, skipped, functions: dict[str, str], methods: dict[str
         'counts), "float" (floating or complex whatever the input: sqrt, zeros, rand), "int" (argmax,',
         'randperm), "bool" (eq, isnan), or "unknown" (the stubs say it returns a tensor; no call told more).',
         "Functions that may return something else (a tuple: max, sort, where) are left out.",
+        "RANDOM_CALLABLES: those of them (methods as Tensor.<name>) whose result depends on the random seed.",
         '"""',
         "",
         "CLASS_BASES = {",
@@ -447,7 +502,9 @@ def render(bases, aliases, skipped, functions: dict[str, str], methods: dict[str
     lines += [f"    {name!r}: {kind!r}," for name, kind in sorted(functions.items())]
     lines += ["}", "", "TENSOR_METHOD_DTYPES = {"]
     lines += [f"    {name!r}: {kind!r}," for name, kind in sorted(methods.items())]
-    lines += ["}", ""]
+    lines += ["}", "", "RANDOM_CALLABLES = frozenset(("]
+    lines += _wrapped(list(random))
+    lines += ["))", ""]
     return "\n".join(lines)
 
 
@@ -461,7 +518,7 @@ def _importable_only_elsewhere(kind: str, name: str, value, skipped) -> bool:
 
 
 def differences(bases, aliases, skipped, functions: dict[str, str] | None = None,
-                methods: dict[str, str] | None = None) -> list[str]:
+                methods: dict[str, str] | None = None, random: list[str] | None = None) -> list[str]:
     """How the table differs from this torch, leaving out what only one side could import: a class
     defined in a module that did not import here, or that did not import where the table was made.
     The probed tables are compared when given (probing takes a few seconds)."""
@@ -486,6 +543,8 @@ def differences(bases, aliases, skipped, functions: dict[str, str] | None = None
         theirs = theirs or {}
         found += [f"{kind} {name}: {theirs.get(name)!r} in the table, {mine.get(name)!r} in this torch"
                   for name in sorted(set(mine) | set(theirs)) if mine.get(name) != theirs.get(name)]
+    if random is not None and set(random) != set(table.get("RANDOM_CALLABLES", ())):
+        found.append(f"RANDOM_CALLABLES differ: {sorted(set(random) ^ set(table.get('RANDOM_CALLABLES', ())))}")
     import torch
 
     made_from = f"from torch {torch.__version__.split('+')[0]}:"
@@ -497,11 +556,12 @@ def differences(bases, aliases, skipped, functions: dict[str, str] | None = None
 def main() -> int:
     bases, aliases, skipped = collect()
     functions, methods = torch_functions(), tensor_method_dtypes()
+    random = random_callables(functions, methods)
     if "--check" in sys.argv:
-        found = differences(bases, aliases, skipped, functions, methods)
+        found = differences(bases, aliases, skipped, functions, methods, random)
         print("\n".join(found[:50]))
         return 1 if found else 0
-    TARGET.write_text(render(bases, aliases, skipped, functions, methods), encoding="utf-8")
+    TARGET.write_text(render(bases, aliases, skipped, functions, methods, random), encoding="utf-8")
     return 0
 
 
