@@ -84,7 +84,7 @@ from dataclasses import dataclass, field
 
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, parent_of, pinned_device
-from ._hierarchy import NN_MODULE, torch_class
+from ._hierarchy import NN_MODULE
 from ._facts import self_name
 from ._callees import defined_along, followable, module_function, top_level_count
 from ._inits import position_in_init, registration_survives
