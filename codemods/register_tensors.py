@@ -323,6 +323,15 @@ class TensorAnalysis:
                     evidence.others.append(assignment)
                 else:
                     self._runtime_write(evidence, owner, assignment)
+        for owner in family:
+            again = _called_at_run_time(owner)
+            for assignment in owner.assignments.get(attr, []):
+                caller = again.get(assignment.method.name) if owner.is_init_time(assignment.method) else None
+                if caller and assignment.method.name != "__init__":
+                    # `self.reset()` in __init__ and again in forward: per-call state, set anew each time
+                    evidence.transient = evidence.transient or (
+                        f"{assignment.method.name}() sets it while the module is built and again when {caller}() "
+                        "calls it")
         self._ownership(evidence, family)
         for owner in family:
             for use in owner.uses.get(attr, []):
@@ -809,6 +818,22 @@ def _upgrades_on_one_path(assignment: Assignment, assignments: list[Assignment])
                and a.stmt in body and a.stmt.lineno < assignment.stmt.lineno]
     # the one assignment after the plain one (two complementary ifs may make it a Parameter on every path)
     return bool(earlier) and later == [assignment]
+
+
+def _called_at_run_time(facts: ClassFacts) -> dict[str, str]:
+    """Methods of the class that a method outside construction calls on self (directly or through others):
+    name -> the outermost such caller."""
+    found: dict[str, str] = {}
+    for caller in facts.methods:
+        if caller in facts.init_methods:
+            continue
+        pending = list(facts.self_calls.get(caller, ()))
+        while pending:
+            name = pending.pop()
+            if name in facts.methods and name not in found:
+                found[name] = caller
+                pending.extend(facts.self_calls.get(name, ()))
+    return found
 
 
 def tensors_of(context: FileContext) -> Tensors:
