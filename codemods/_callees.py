@@ -38,6 +38,31 @@ def defined_along(context: FileContext, qualname: str, name: str) -> ast.Functio
     return None
 
 
+def method_run(context: FileContext, owner, name: str) -> tuple[FileContext, ast.FunctionDef] | None:
+    """``self.<name>(...)`` in a method of ``owner``: the definition that runs and the file that holds it, when
+    every class of the run built from ``owner`` reaches the same one and it is not decorated."""
+    hierarchy = context.hierarchy
+    definition = defined_along(context, owner.qualname, name)
+    if definition is None or not followable(definition) or any(
+            defined_along(context, d, name) is not definition for d in hierarchy.descendants_in_run(owner.qualname)):
+        return None
+    for klass in hierarchy.mro(owner.qualname) or ():
+        found = context.class_context(klass) if hierarchy.in_run(klass) else None
+        if found is not None and found[1].methods.get(name) is definition:
+            return found[0], definition
+    return None
+
+
+def function_run(context: FileContext, func: ast.Name, function) -> ast.FunctionDef | None:
+    """``f(...)`` in ``function``: the top-level ``def f`` of the file, bound once, not shadowed where it is
+    called (a parameter, a local, a nested def), not decorated."""
+    definition = module_function(context, func.id)  # first: the locals are read only for a name worth it
+    if definition is None or not followable(definition) or (
+            isinstance(function, ast.AST) and func.id in context.values.local_bindings(function)):
+        return None
+    return definition
+
+
 def module_function(context: FileContext, name: str) -> ast.FunctionDef | None:
     """The top-level ``def name`` of the file, when nothing else at the top binds that name."""
     definition = context.values.module_functions.get(name)

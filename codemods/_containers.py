@@ -14,7 +14,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
-from ._callees import defined_along, followable, module_function, top_level_count
+from ._callees import function_run, method_run
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, pinned_device, set_parents
 from ._rule import Applicability, Edit, Finding
@@ -145,19 +145,10 @@ def _called_function(call: ast.Call, context: FileContext, function) -> ast.Func
             and isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef))
             and function.args.args and func.value.id == function.args.args[0].arg):
         owner = context.owner_of(function)
-        if owner is None:
-            return None
-        definition = defined_along(context, owner.qualname, func.attr)
-        if definition is None or definition not in owner.methods.values() or any(
-                defined_along(context, d, func.attr) is not definition
-                for d in context.hierarchy.descendants_in_run(owner.qualname)):
-            return None  # inherited (its file's names differ), or another definition runs in a subclass
-        return definition if followable(definition) else None
-    if isinstance(func, ast.Name) and top_level_count(context, func.id) == 1 and not (
-            isinstance(function, ast.AST) and func.id in context.values.local_bindings(function)):
-        definition = module_function(context, func.id)
-        return definition if definition is not None and followable(definition) else None
-    return None
+        found = method_run(context, owner, func.attr) if owner is not None else None
+        # the class's own method only: an inherited one is read with its own file's names
+        return found[1] if found is not None and found[1] in owner.methods.values() else None
+    return function_run(context, func, function) if isinstance(func, ast.Name) else None
 
 
 def _returned_container(call: ast.Call, helper: ast.FunctionDef, context: FileContext, depth: int) -> Shape | None:
@@ -426,7 +417,7 @@ class ContainerAnalysis:
         mro = hierarchy.mro(qualname)
         found = self.context.class_context(qualname) if mro else None
         calls = init_calls(found[0], found[1]) if found is not None else []
-        if len(calls) == 1 and calls[0].kind == SUPER_TWO and calls[0].target == NN_MODULE and mro[0] == qualname:
+        if len(calls) == 1 and calls[0].kind == SUPER_TWO and calls[0].target == NN_MODULE:
             return qualname  # `super(nn.Module, self).__init__()` in its own __init__: what follows never runs it
         ran = InitChains(self.context).first_runs(mro, -1) if mro else None
         return qualname if ran is not None and NN_MODULE not in ran else None
@@ -631,24 +622,27 @@ class ContainerAnalysis:
         return [(None, none)]
 
     def _concatenation_onto_itself(self, use: Use) -> bool:
+        """Is the read the left side of ``self.X = self.X + [m]`` (``_concatenated``)?"""
         binop = parent_of(use.node)
         statement = parent_of(binop)
         return (isinstance(statement, ast.Assign) and statement.value is binop and len(statement.targets) == 1
                 and isinstance(statement.targets[0], ast.Attribute) and statement.targets[0].attr == use.node.attr
                 and self.values._is_self_attr(statement.targets[0], use.method)
-                and sequence_items(binop.right, self.context, use.method) is not None)
+                and self._concatenated_items(binop, use.node.attr, use.method) is not None)
 
     def _concatenated(self, assignment: Assignment, attr: str) -> list[tuple[ast.expr, frozenset[str]]] | None:
         """``self.X = self.X + [m]``: a fill written as a concatenation (nn.ModuleList + a list gives an
         nn.ModuleList); the items it adds, or None when the assignment is no such thing."""
-        value = assignment.value
-        if not (assignment.kind == "assign" and isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)
-                and isinstance(value.left, ast.Attribute) and value.left.attr == attr
-                and self.values._is_self_attr(value.left, assignment.method)):
+        return self._concatenated_items(assignment.value, attr, assignment.method) if assignment.kind == "assign" \
+            else None
+
+    def _concatenated_items(self, value, attr: str, method) -> list[tuple[ast.expr, frozenset[str]]] | None:
+        if not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add) and isinstance(value.left, ast.Attribute)
+                and value.left.attr == attr and self.values._is_self_attr(value.left, method)):
             return None
         if not isinstance(value.right, (ast.List, ast.ListComp)):
             return None  # `self.x + (m,)`: a tuple stays a tuple (hashable, a dict key); a name may be anything
-        return sequence_items(value.right, self.context, assignment.method)
+        return sequence_items(value.right, self.context, method)
 
     # -- vetoes
 

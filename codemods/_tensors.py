@@ -159,9 +159,8 @@ class Tensors:
                 whole = _whole(parent.slice)
                 written.append((grand.value, whole))
             elif isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
-                if parent.attr in ("normal_", "uniform_", "bernoulli_", "random_", "exponential_", "cauchy_",
-                                   "log_normal_", "geometric_"):
-                    random = True
+                if parent.attr.endswith("_") and f"Tensor.{parent.attr}" in RANDOM_CALLABLES:
+                    random = True  # drawn in place: `.normal_()`, `.bernoulli_()`
                 elif parent.attr.endswith("_"):
                     return info  # another in-place method: what it writes is not read here
             elif isinstance(parent, (ast.Call, ast.keyword, ast.Starred)):
@@ -368,11 +367,10 @@ class Tensors:
                 return None
         known = [i for i in (left, right) if i]
         result = _combine(known, None)
-        if len(known) == 1 and not is_scalar(other, function):
-            result = replace(result, partial=True, structured=False)
         number = _number_kind(other) if len(known) == 1 else None
         if len(known) == 1 and not is_scalar(other, function):
-            result = replace(result, ndim=None)  # the other operand may have more dimensions
+            # the other operand may have more dimensions, and values modfix cannot read
+            result = replace(result, ndim=None, partial=True, structured=False)
         if isinstance(expr.op, ast.Div) or number == "float" or (number is None and len(known) == 1):
             # true division and float operands give floats; an unknown scale usually is one
             if isinstance(expr.op, ast.Div) or number == "float":

@@ -86,7 +86,7 @@ from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, parent_of, pinned_device
 from ._hierarchy import NN_MODULE
 from ._facts import self_name
-from ._callees import defined_along, followable, module_function, top_level_count
+from ._callees import followable, function_run, method_run, module_function, top_level_count
 from ._inits import position_in_init, registration_survives
 from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
 from ._tensor_uses import FORWARD_LIKE, NOT_LEARNED, OUTPUT, Access, AccessKind, UseClassifier
@@ -165,6 +165,11 @@ class Evidence:
     computation: set[int] | None = None  # ids of the methods forward runs (computed on first need)
 
     @property
+    def not_learned(self) -> str:
+        """What the code says against learning it on this path: frozen, or learned on another path only."""
+        return self.frozen or self.learned_on_another_path
+
+    @property
     def infos(self) -> list[TensorInfo]:
         return [info for _, info in self.candidates]
 
@@ -207,14 +212,13 @@ def decide(evidence: Evidence) -> Decision:
     e = evidence
     if e.kept_off or e.registered:
         return Decision(None)
-    # the code's own word wins over the signs of learning on this path: frozen, or learned on another path only
-    said = e.frozen or e.learned_on_another_path
-    if e.learned and not said:
+    # the code's own word wins over the signs of learning on this path
+    if e.learned and not e.not_learned:
         return Decision(PARAMETER, SAFE, e.learned)
     if e.learned and (e.meets or e.random_in_output) and not (e.moved_by_class or e.transient):
         # initialised as a weight (an init function, most of them random), yet not learned here: a checkpoint
         # must keep the values the reloaded model computes with
-        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.learned}, but {said}: a checkpoint must keep its values")
+        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.learned}, but {e.not_learned}: a checkpoint must keep its values")
     if e.moved_by_class or e.transient:
         return Decision(None)
     if e.updated:
@@ -235,8 +239,8 @@ def _random_decision(e: Evidence) -> Decision:
         return Decision(PERSISTENT_BUFFER, SAFE, f"an integer tensor cannot be learned, and {why}")
     if _says_not_learned(e.comments):
         return Decision(PERSISTENT_BUFFER, SAFE, f"a comment says it is not learned, and {why}")
-    if e.learned_on_another_path or e.frozen:
-        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.learned_on_another_path or e.frozen}; {why}")
+    if e.not_learned:
+        return Decision(PERSISTENT_BUFFER, SAFE, f"{e.not_learned}; {why}")
     if _LEARNABLE_NAME.match(e.attr):
         return Decision(PARAMETER, UNSAFE, why, f"the code does not reveal whether {e.source} is learned; its name "
                                                "suggests a learned value (use a persistent buffer if it is frozen)")
@@ -251,8 +255,8 @@ def _constant_decision(e: Evidence) -> Decision:
                                       "__init__ recreates it")
     if _says_not_learned(e.comments):
         return Decision(BUFFER, SAFE, f"{e.meets}; a comment says it is not learned")
-    if e.learned_on_another_path or e.frozen:
-        return Decision(BUFFER, SAFE, f"{e.meets}; {e.learned_on_another_path or e.frozen}")
+    if e.not_learned:
+        return Decision(BUFFER, SAFE, f"{e.meets}; {e.not_learned}")
     if all(i.structured for i in e.infos):
         return Decision(BUFFER, SAFE, f"{e.meets}; a constant that __init__ recreates ({e.source})")
     if _CONSTANT_NAME.match(e.attr):
@@ -324,7 +328,7 @@ class TensorAnalysis:
                 else:
                     self._runtime_write(evidence, owner, assignment)
         for owner in family:
-            again = _called_at_run_time(owner)
+            again = self.context.cached(("run-time-calls", id(owner)), lambda owner=owner: _called_at_run_time(owner))
             for assignment in owner.assignments.get(attr, []):
                 caller = again.get(assignment.method.name) if owner.is_init_time(assignment.method) else None
                 if caller and assignment.method.name != "__init__":
@@ -873,31 +877,24 @@ def _callee(context: FileContext, call: ast.Call, function: ast.AST) -> tuple[as
         name = func.attr
         if owner is None or func.value.id != self_name(function) or not name.startswith("_") or name.startswith("__"):
             return None
-        definition = defined_along(context, owner.qualname, name)
-        if definition is None or any(defined_along(context, d, name) is not definition
-                                     for d in context.hierarchy.descendants_in_run(owner.qualname)):
-            return None
-        home = None
-        for klass in context.hierarchy.mro(owner.qualname) or ():
-            found = context.class_context(klass) if context.hierarchy.in_run(klass) else None
-            if found is not None and found[1].methods.get(name) is definition:
-                home = found
-                break
-        return (definition, tensors_of(home[0])) if home is not None and followable(definition) else None
-    if not isinstance(func, ast.Name) or top_level_count(context, func.id) != 1:
+        found = method_run(context, owner, name)
+        return (found[1], tensors_of(found[0])) if found is not None else None
+    if not isinstance(func, ast.Name):
         return None
-    home, definition = context, module_function(context, func.id)
-    if definition is None:
+    definition = function_run(context, func, function)
+    if definition is not None:
+        return definition, tensors_of(context)
+    if top_level_count(context, func.id) == 1:  # `from .masks import causal_mask`, bound once here
         qualname = context.hierarchy.resolve(context.names.qualname(func))
         module, _, name = (qualname or "").rpartition(".")
         if not module or module == context.parsed.module_name or context.hierarchy.in_run(qualname):
             return None  # not a function of another file (a class builds an object, not a tensor)
         home = context.run.module_context(module)
         definition = module_function(home, name) if home is not None else None
-    if definition is None or not followable(definition) or (
-            isinstance(function, ast.AST) and func.id in context.values.local_bindings(function)):
-        return None  # a parameter, a local or a nested def of that name runs instead
-    return definition, tensors_of(home)
+        if definition is not None and followable(definition) and not (
+                isinstance(function, ast.AST) and func.id in context.values.local_bindings(function)):
+            return definition, tensors_of(home)
+    return None
 
 
 def _calls_submodule(context: FileContext, call: ast.Call, method: ast.FunctionDef) -> bool:

@@ -607,12 +607,16 @@ class InitAnalysis:
         return clash or (f"{facts.node.name}() builds as it is, and what the base __init__ this makes run "
                          "sets may clash with what the class sets or reads")
 
+    def _newly_run(self, facts: ClassFacts) -> tuple[InitChains, list[str] | None]:
+        """The inits ``super().__init__()`` would run in the class (None when one cannot be read)."""
+        mro = self.context.hierarchy.mro(facts.qualname)
+        chains = InitChains(self.context)
+        return chains, chains.first_runs(mro, 0) if mro else None
+
     def _bases_set_nothing(self, facts: ClassFacts) -> bool:
         """Are the inits that ``super().__init__()`` would run all torch's, known to set nothing (a container
         built empty, a stateless layer)?"""
-        mro = self.context.hierarchy.mro(facts.qualname)
-        chains = InitChains(self.context)
-        ran = chains.first_runs(mro, 0) if mro else None
+        chains, ran = self._newly_run(facts)
         return ran is not None and all(not self.context.hierarchy.in_run(k) and (effects := chains.effects(
             k, arguments=False)) is not None and not effects.created for k in ran)
 
@@ -622,9 +626,7 @@ class InitAnalysis:
         or submodule with a value of another kind (TypeError); only nn.Parameter and None replace anything.
         A class that never initialised assigns whatever it likes today, so each of its assignments of a name
         a base registers is such a replacement."""
-        mro = self.context.hierarchy.mro(facts.qualname)
-        chains = InitChains(self.context)
-        ran = chains.first_runs(mro, 0) if mro else None
+        chains, ran = self._newly_run(facts)
         if ran is None:
             return ""  # the base init is unknown: reported as such by the callers
         registered: set[str] = set()
