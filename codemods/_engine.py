@@ -26,8 +26,9 @@ from typing import Callable, Iterable, Sequence
 
 from . import _rewrite
 from ._facts import (
-    ClassFacts, Names, Values, all_statements, class_qualname, collect_class_facts, module_level_statements,
+    ClassFacts, Names, Values, all_statements, class_qualname, collect_class_facts, module_level_statements, self_name,
 )
+from ._inits import SUPER, init_calls
 from ._cache import Cache, digest, tool_digest
 from ._config import matches, read_suppressions
 from ._files import FileChangedError, FileNotWritableError, discover, project_of, write_atomic
@@ -414,23 +415,6 @@ class Run:
         return None
 
 
-def _hooks_called_after_base_init(init: ast.FunctionDef) -> set[str]:
-    """``self.name(...)`` statements of an ``__init__`` body (unconditional) after an unconditional
-    ``super().__init__(...)`` or ``Base.__init__(self, ...)`` statement."""
-    me = init.args.args[0].arg if init.args.args else None
-    names: set[str] = set()
-    initialised = False
-    for statement in init.body:
-        call = statement.value if isinstance(statement, ast.Expr) else None
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
-            continue
-        if call.func.attr == "__init__":
-            initialised = True
-        elif initialised and isinstance(call.func.value, ast.Name) and call.func.value.id == me:
-            names.add(call.func.attr)
-    return names
-
-
 class FileContext:
     """One file as the rules see it: its text, tree, names, Module classes and their facts."""
 
@@ -479,9 +463,8 @@ class FileContext:
         called: set[str] = set()
         for ancestor in self.hierarchy.ancestors_in_run(facts.qualname):
             found = self.class_context(ancestor)
-            init = found[1].methods.get("__init__") if found is not None else None
-            if isinstance(init, ast.FunctionDef):
-                called |= _hooks_called_after_base_init(init) & hooks
+            if found is not None:
+                called |= self._hooks_after_base_init(*found) & hooks
         pending = [name for name in called if name in facts.methods]
         while pending:
             name = pending.pop()
@@ -489,24 +472,40 @@ class FileContext:
                 facts.init_methods.add(name)
                 pending.extend(n for n in facts.self_calls.get(name, ()) if n in facts.methods)
 
-    @staticmethod
-    def _initialises_cooperatively(facts: ClassFacts) -> bool:
+    def _initialises_cooperatively(self, facts: ClassFacts) -> bool:
+        """Does the class's ``__init__`` (if any) call ``super().__init__(...)`` unconditionally, setting
+        nothing on self before it?"""
         init = facts.methods.get("__init__")
         if init is None:
             return True  # the base's __init__ runs as it is
-        if not isinstance(init, ast.FunctionDef):
+        first = self._first_base_init(self, facts)
+        if first is None or first.kind != SUPER:
             return False
-        me = init.args.args[0].arg if init.args.args else None
-        for statement in init.body:
-            call = statement.value if isinstance(statement, ast.Expr) else None
-            if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "__init__"
-                    and isinstance(call.func.value, ast.Call) and isinstance(call.func.value.func, ast.Name)
-                    and call.func.value.func.id == "super" and not call.func.value.args):
-                return True
-            if any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)
-                   and n.value.id == me for n in ast.walk(statement)):
-                return False  # set before the base's __init__ (and its hooks) run
-        return False
+        me = self_name(init)
+        return not any(isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name)
+                       and n.value.id == me for statement in init.body[:init.body.index(first.statement)]
+                       for n in ast.walk(statement))
+
+    @staticmethod
+    def _first_base_init(context: "FileContext", facts: ClassFacts):
+        """The first base init call of the class's ``__init__`` when it is a statement of its body (runs
+        unconditionally); None otherwise."""
+        init = facts.methods.get("__init__")
+        calls = init_calls(context, facts) if isinstance(init, ast.FunctionDef) else []
+        return calls[0] if calls and calls[0].statement in init.body else None
+
+    def _hooks_after_base_init(self, context: "FileContext", facts: ClassFacts) -> set[str]:
+        """``self.name(...)`` statements of the class's ``__init__`` body after its first, unconditional,
+        base init call."""
+        first = self._first_base_init(context, facts)
+        if first is None:
+            return set()
+        init = facts.methods["__init__"]
+        me = self_name(init)
+        return {statement.value.func.attr for statement in init.body[init.body.index(first.statement) + 1:]
+                if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)
+                and isinstance(statement.value.func, ast.Attribute) and isinstance(statement.value.func.value, ast.Name)
+                and statement.value.func.value.id == me}
 
     def owner_of(self, method: ast.AST) -> ClassFacts | None:
         """The Module class of this file whose method (the last definition of its name) this is."""
