@@ -17,7 +17,9 @@ pins an older libcst, so it lives in its own virtual environment, e.g.
     python -m venv /tmp/ruffenv && /tmp/ruffenv/bin/pip install ruff
 
 Also a tree of one generated file of --big-file-mb megabytes of Module classes (linear time in the
-number of classes), and the latency of a pre-commit run on one file of a large project (--staged).
+number of classes), the latency of a pre-commit run on one file of a large project (--staged), and
+``modfix apply`` cold over a copy of a tree where one file in ten gets a fix (--apply-tree): the cost of
+rewriting, which libcst does for the files with fixes only.
 
 Prints a markdown table with the ratios to the floor. Timings live here, never in tests.
 """
@@ -149,6 +151,38 @@ def one_staged_file(modfix: list[str], tree: Path, relative: str, runs: int) -> 
         return {"one staged file cold": cold, "one staged file warm": statistics.median(samples)}
 
 
+BUGGY_CLASS = """
+
+import torch.nn as nn
+
+
+class ModfixBench{index}(nn.Module):
+    def __init__(self, width=4):
+        super().__init__()
+        self.blocks = [nn.Linear(width, width) for _ in range(2)]
+"""
+
+
+def apply_one_in_ten(modfix: list[str], tree: Path, runs: int) -> dict[str, float | None]:
+    """``modfix apply`` (cold, all processes) over a copy of ``tree`` where every tenth file (sorted) ends
+    with a Module keeping its blocks in a plain list: the rewrite of one file in ten, in real files of
+    real size. Each run starts from a fresh copy (not timed)."""
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder) / "base"
+        shutil.copytree(tree, base)
+        files = sorted(base.rglob("*.py"))
+        for index, path in enumerate(files[::10]):
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(BUGGY_CLASS.format(index=index))
+        samples = []
+        for _ in range(runs):
+            work = Path(folder) / "work"
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.copytree(base, work)
+            samples.append(timed(modfix + ["apply", "-q", "--no-cache", str(work)], 1) or 0.0)
+        return {"apply, 1 file in 10 fixed": statistics.median(samples)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("corpus", nargs="?", default="/tmp/modfix-corpus")
@@ -160,6 +194,8 @@ def main() -> int:
                         "large (0: none)")
     parser.add_argument("--staged", default="transformers:transformers/models/llama/modeling_llama.py",
                         help="TREE:FILE, timed as a pre-commit hook run on that one file ('' : none)")
+    parser.add_argument("--apply-tree", default="transformers",
+                        help="TREE: time `modfix apply` on a copy where one file in ten gets a fix ('' : none)")
     args = parser.parse_args()
     corpus = Path(args.corpus)
     if not (corpus / "transformers").is_dir():
@@ -204,18 +240,20 @@ def main() -> int:
                 row["torchfix / modfix cold"] = f"{row['torchfix (extrapolated)'] / row['modfix cold']:.0f}x"
         if args.staged and args.staged.split(":")[0] == tree:
             row.update(one_staged_file(modfix, path, args.staged.split(":", 1)[1], args.runs))
+        if args.apply_tree == tree:
+            row.update(apply_one_in_ten(modfix, path, args.runs))
         rows.append(row)
     generated.cleanup()
     columns = [c for c in ("tree", "files", "ast.parse floor", "modfix -j1", "modfix cold", "modfix warm",
                            "peak MB all (largest)", "ruff UP008 cold", "ruff UP008 warm", "warm / ruff warm",
                            "torchfix (extrapolated)", "torchfix / modfix cold", "one staged file cold",
-                           "one staged file warm") if any(c in r for r in rows)]
+                           "one staged file warm", "apply, 1 file in 10 fixed") if any(c in r for r in rows)]
     print(f"# {time.strftime('%Y-%m-%d')}, {platform.node() or 'this machine'}: {os.cpu_count()} CPUs, "
           f"{platform.machine()}, Python {sys.version.split()[0]}; medians of {args.runs} runs, seconds "
           "(ratio to the ast.parse floor)")
     print("| " + " | ".join(columns) + " |")
     print("|" + "---|" * len(columns))
-    ratioed = {"modfix -j1", "modfix cold", "torchfix (extrapolated)"}
+    ratioed = {"modfix -j1", "modfix cold", "torchfix (extrapolated)", "apply, 1 file in 10 fixed"}
     for row in rows:
         cells = []
         for column in columns:
