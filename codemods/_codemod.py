@@ -9,9 +9,10 @@ or with no configuration at all, naming the class in full (``-x``)::
 
     python -m libcst.tool codemod -x codemods.commands.UseModuleListCommand src/
 
-``codemods.commands`` is the public name of these classes. Each command runs modfix's engine on one
-file with its rule family selected, as ``fix_source(text, select=CODES)`` does, so it fixes exactly
-what ``modfix apply --select`` would on that file alone. LibCST hands a command one file at a time (in parallel processes), so unlike
+``codemods.commands`` is the public name of these classes. Each command runs modfix's analysis on one
+file with its rule family selected, and makes the fixes on the tree libcst parsed with the same
+transformers ``modfix apply`` uses (``codemods.transformers``), so it fixes exactly what
+``fix_source(text, select=CODES)`` or ``modfix apply --select`` would on that file alone. LibCST hands a command one file at a time (in parallel processes), so unlike
 ``modfix apply``, which resolves the class hierarchy across all the files of a run, a class whose
 nn.Module base is defined in another file is not known to be a Module here and is left alone. Use
 ``modfix apply`` for cross-file hierarchies. Findings the command does not fix (unsafe without
@@ -27,7 +28,8 @@ import libcst
 from libcst.codemod import CodemodCommand, CodemodContext, SkipFile
 
 from . import RULES
-from ._engine import FileResult, Options, run
+from ._engine import MAX_FIX_ROUNDS, FileResult, Options, run
+from ._rewrite import apply_to_module
 
 
 def _codes(first: int, last: int) -> FrozenSet[str]:
@@ -53,30 +55,43 @@ class ModfixCommand(CodemodCommand, ABC):
             help="Also apply fixes whose intent is uncertain (as `modfix apply --unsafe-fixes`).",
         )
 
-    def fix(self, tree: libcst.Module) -> FileResult:
-        """``fix_source(tree.code, select=self.CODES)``, on the module's bytes.
+    def findings(self, tree: libcst.Module) -> FileResult:
+        """modfix's analysis of the module (``select=self.CODES``), its fixes not made.
 
-        The bytes, not ``tree.code``: fix_source encodes its text as UTF-8 and the engine decodes
-        it by the file's coding cookie, so a latin-1 file (say) would come back garbled."""
-        options = Options(unsafe_fixes=self.unsafe_fixes, select=self.CODES)
+        On the module's bytes, not ``tree.code``: the engine decodes them by the file's coding cookie, as
+        libcst did, so positions agree (a latin-1 file would come back garbled through a UTF-8 str)."""
         data = tree.bytes
-        return run(["-"], RULES, options, write=False, read_stdin=lambda: data, stdin_path="-").files[0]
+        return run(["-"], RULES, self.options(rewrite=False), write=False, read_stdin=lambda: data,
+                   stdin_path="-").files[0]
+
+    def options(self, rewrite: bool = True) -> Options:
+        return Options(unsafe_fixes=self.unsafe_fixes, select=self.CODES, rewrite=rewrite)
 
     def transform_module_impl(self, tree: libcst.Module) -> libcst.Module:
-        result = self.fix(tree)
-        if result.error is not None:
-            where = f"line {result.error.line}: " if result.error.line else ""
-            if result.error.internal:
-                raise RuntimeError(f"modfix: {where}{result.error.message}")
-            # LibCST parsed it but Python's own parser (which modfix uses) did not, e.g. a
-            # grammar newer than the running interpreter: leave the file alone, and say why
-            raise SkipFile(f"modfix cannot analyse this file: {where}{result.error.message}")
-        for finding in result.remaining:
+        """The fixes, made on this tree by modfix's transformers, in rounds until none applies (one fix
+        can enable another), as ``modfix apply`` does."""
+        options = self.options()
+        remaining = []
+        for round_number in range(MAX_FIX_ROUNDS):
+            result = self.findings(tree)
+            if result.error is not None:
+                if round_number:
+                    break  # not expected: the last round's text parsed; keep it
+                where = f"line {result.error.line}: " if result.error.line else ""
+                if result.error.internal:
+                    raise RuntimeError(f"modfix: {where}{result.error.message}")
+                # LibCST parsed it but Python's own parser (which modfix uses) did not, e.g. a
+                # grammar newer than the running interpreter: leave the file alone, and say why
+                raise SkipFile(f"modfix cannot analyse this file: {where}{result.error.message}")
+            chosen = [f for f in result.findings if options.applies(f)]
+            tree, applied = apply_to_module(tree, [(f, f.fix) for f in chosen])
+            done = {id(f) for f in applied}
+            remaining = [f for f in result.findings if id(f) not in done]
+            if not applied:
+                break
+        for finding in remaining:
             self.warn(f"{finding.line}:{finding.column}: {finding.code} {finding.message}")
-        if result.fixed is None or result.fixed == tree.code:
-            return tree
-        # keep the file's encoding, indentation and newline conventions
-        return libcst.parse_module(result.fixed, config=tree.config_for_parsing)
+        return tree
 
 
 class UseModuleListCommand(ModfixCommand):

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from ._callees import function_run, method_run
 from ._engine import FileContext
 from ._facts import Assignment, ClassFacts, Kind, Use, _scope_nodes, parent_of, pinned_device, set_parents
-from ._rule import Applicability, Edit, Finding
+from ._changes import Change, ReplaceExpression, WrapInCall
+from ._rule import Applicability, Finding
 from ._hierarchy import NN_MODULE, TORCH_CONTAINERS, torch_class, torch_module_class
 from ._inits import SUPER_TWO, InitChains, init_calls, registration_survives
 from ._torch_facts import (
@@ -327,7 +328,7 @@ class ContainerEvidence:
     fills: list[Use] = field(default_factory=list)  # append, extend, insert, +=, item assignment
     elements: list[ast.expr | None] = field(default_factory=list)
     element_kinds: set[Kind] = field(default_factory=set)
-    nested_edits: dict[int, list[Edit]] = field(default_factory=dict)
+    nested_edits: dict[int, list[Change]] = field(default_factory=dict)
     uninitialised: set[str] = field(default_factory=set)  # element classes that never run nn.Module.__init__
     concatenations: list[Assignment] = field(default_factory=list)  # `self.X = self.X + [m]`
     stateless: bool = False  # activations, pooling, unweighted losses only
@@ -463,7 +464,7 @@ class ContainerAnalysis:
                 # `self.X = [b for b in self.X if ...]`: not a new container but a plain reassignment
                 evidence.rebuilt.append(candidate)
                 continue
-            edits: list[Edit] = []
+            edits: list[Change] = []
             for expr, comp in candidate.shape.items:
                 evidence.element_kinds.add(self._element_kind(
                     expr, candidate.shape.function or candidate.assignment.method, facts, comp, edits,
@@ -481,7 +482,7 @@ class ContainerAnalysis:
                 if items is not None:
                     evidence.concatenations.append(assignment)
                     filled.append((assignment.method, owner, items))
-        fill_edits: list[Edit] = []
+        fill_edits: list[Change] = []
         for method, owner, values in filled:
             # a nested plain list (`append([a, b])`) is wrapped too, where the fix can write: in this file
             here = self.context.is_module_class(owner)
@@ -890,22 +891,18 @@ class ContainerAnalysis:
 
     # -- the finding
 
-    def _wrap(self, shape: Shape, container: str) -> list[Edit]:
+    def _wrap(self, shape: Shape, container: str) -> list[Change]:
         spelled = self.context.torch_nn_name(container)
         if spelled is None:
             return []
-        name = spelled[0]
-        start, end = self.context.span(shape.node)
+        name, lines = spelled[0], self.context.lines
         if shape.empty:
-            return [Edit(start, end, f"{name}()")]
+            return [ReplaceExpression.of(lines, shape.node, f"{name}()")]
         if shape.replace_callee is not None:
-            callee_start, callee_end = self.context.span(shape.replace_callee)
-            return [Edit(callee_start, callee_end, name)]
-        if shape.bare_tuple:
-            return [Edit(start, start, f"{name}(("), Edit(end, end, "))")]
-        return [Edit(start, start, f"{name}("), Edit(end, end, ")")]
+            return [ReplaceExpression.of(lines, shape.replace_callee, name)]
+        return [WrapInCall.of(lines, shape.node, name, bare_tuple=shape.bare_tuple)]
 
-    def _report(self, candidate: Candidate, container: str, verdict: Verdict, nested: list[Edit],
+    def _report(self, candidate: Candidate, container: str, verdict: Verdict, nested: list[Change],
                 filled: bool, facts: tuple[str, ...] = ()) -> None:
         attr = candidate.assignment.attr
         shape = candidate.shape
@@ -915,7 +912,7 @@ class ContainerAnalysis:
         keys = _added_keys(attr, shape, container, filled)
         reach = "parameters(), state_dict(), .to() and .eval()" if holds == "submodules" else "parameters(), state_dict() and .to()"
         message = f"`self.{attr}` keeps {holds} in a plain {plain}: {reach} do not reach them; use nn.{container}"
-        edits: list[Edit] = []
+        edits: list[Change] = []
         imports: tuple = ()
         applicability = verdict.applicability
         spelled = self.context.torch_nn_name(container)
@@ -927,8 +924,7 @@ class ContainerAnalysis:
             imports = spelled[1]
             annotation = candidate.assignment.annotation
             if annotation is not None:
-                start, end = self.context.span(annotation)
-                edits.append(Edit(start, end, spelled[0]))
+                edits.append(ReplaceExpression.of(self.context.lines, annotation, spelled[0]))
         if applicability is UNSAFE:
             message += f" (unsafe fix: {verdict.reason})"
         elif applicability is DISPLAY:
@@ -938,7 +934,7 @@ class ContainerAnalysis:
         if applicability is DISPLAY:
             edits = []
         self.findings.append(self.context.finding(
-            code, shape.node, message, applicability, edits=edits, imports=imports, added_keys=keys, facts=facts,
+            code, shape.node, message, applicability, changes=edits, imports=imports, added_keys=keys, facts=facts,
         ))
 
 

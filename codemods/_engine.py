@@ -2,14 +2,16 @@
 
 No printing here: the engine returns a ``RunReport`` and the CLI decides what to show. Per file:
 decode the bytes exactly as Python would, parse with ``ast``, and only for files defining nn.Module
-classes compute the facts the rules share (once, whatever the number of rules). Fixes are text edits
-applied by ``_rewrite``; the result must parse, or the file is left alone and the failure reported.
+classes compute the facts the rules share (once, whatever the number of rules). Fixes are changes
+that libcst's transformers make (``_rewrite``), only when fixes are wanted (not for a check); the result
+must parse, or the file is left alone and the failure reported.
 """
 from __future__ import annotations
 
 import ast
 import collections
 import contextlib
+import dataclasses
 import gc
 import io
 import multiprocessing
@@ -33,7 +35,8 @@ from ._cache import Cache, digest, tool_digest
 from ._config import matches, read_suppressions
 from ._files import FileChangedError, FileNotWritableError, discover, project_of, write_atomic
 from ._hierarchy import FileSummary, Hierarchy, ModuleNames, module_name_for, summarize
-from ._rule import Applicability, Edit, Finding, Fix, Rule
+from ._changes import Change
+from ._rule import Applicability, Finding, Fix, Rule
 from ._replay import signature_of
 from ._workers import WorkerGroup
 from ._source import LineIndex, Source, SourceError, decode, first_newline as _first_newline
@@ -114,6 +117,8 @@ class Options:
     # analyse every file, not only those the first pass finds Module classes in: the slow reference
     # that tests compare the fast path with
     analyse_every_file: bool = False
+    # make the fixes (apply, apply --diff, the API); a check only reports them, and never loads libcst
+    rewrite: bool = True
 
     def fingerprint(self, rules: Sequence[Rule]) -> str:
         """What the cached results depend on besides the files: modfix's code, rules, settings."""
@@ -588,10 +593,10 @@ class FileContext:
         return self.lines.span(node)
 
     def finding(self, code: str, node: ast.AST, message: str, applicability: Applicability,
-                edits: Iterable[Edit] = (), imports: Iterable[tuple[str, str]] = (),
+                changes: Iterable[Change] = (), imports: Iterable[tuple[str, str]] = (),
                 added_keys: Iterable[str] = (), facts: Iterable[str] = ()) -> Finding:
-        edits = tuple(sorted(edits))
-        fix = Fix(edits, applicability, tuple(imports)) if edits else None
+        changes = tuple(changes)
+        fix = Fix(changes, applicability, tuple(imports)) if changes else None
         return Finding(
             code=code, message=message,
             line=node.lineno, column=self.lines.char_column(node.lineno, node.col_offset) + 1,
@@ -692,6 +697,8 @@ def fix_until_stable(the_run: Run, item: ParsedFile, rules: Sequence[Rule],
     findings the final text still has."""
     context = the_run.context(item)
     first = analyse(context, rules, options)
+    if not options.rewrite:
+        return first, None, [], first
     current, applied, tree = fix_text(context, first, options)
     remaining = _without(first, applied)
     for _ in range(MAX_FIX_ROUNDS - 1):
@@ -747,6 +754,8 @@ def _run(paths: Sequence[str], rules: Sequence[Rule], options: Options, *, write
          read_stdin: Callable[[], bytes | str] | None, stdin_path: str, exclude: Sequence[str],
          progress: Callable[[int, int, str], None] | None = None, fixes_needed: bool = True) -> RunReport:
     report = RunReport()
+    if not fixes_needed:
+        options = dataclasses.replace(options, rewrite=False)
     cache = Cache(options.cache_dir, options.fingerprint(rules)) if options.cache_dir else None
     discovered = discover([p for p in paths if p != "-"], exclude=exclude,
                           watch=report.watched if cache is not None else None)

@@ -1,14 +1,23 @@
-"""Applies fixes to the text: edits at character offsets, plus the imports they need.
+"""Applies fixes: libcst's transformers make the changes, on the top-level statements they touch.
 
-The rewrite is a splice: every character outside an edit is copied as it was, so comments,
-formatting, line endings and encoding survive by construction. Edits from different findings that
-overlap are not combined: the later finding is left for the next run and reported unfixed.
+The rules' changes (``_changes``) are made by the transformers of ``codemods.transformers``, matched by
+position. libcst parses only the top-level statements that hold a change (and, when an import is
+needed, the head of the module: docstring and imports), each as a module of its own: a class or a
+function of a large file, not the file (libcst's parser costs about eight times Python's, and a file
+with one fix is usually large). Every other line is copied as it was, so comments, formatting, line
+endings and encoding survive by construction. ``import libcst`` happens here, only when a fix applies.
+Fixes whose edits overlap are not combined: the later finding is left for the next run and reported
+unfixed; so is a fix whose target libcst does not find, or whose statement libcst cannot parse.
 """
 from __future__ import annotations
 
 import ast
 import bisect
 
+from ._changes import (
+    CallSuperInit, ConvertInsideParameter, InsertStatement, MoveStatement, RegisterBuffer, RemoveStatement,
+    ReplaceExpression, WrapInCall,
+)
 from ._rule import Edit, Finding, Fix
 from ._source import LineIndex
 
@@ -48,50 +57,218 @@ def import_statement(module: str, name: str) -> str:
     return f"from {module} import {name}" if module else f"import {name}"
 
 
-def import_offset(text: str, tree: ast.Module, lines: LineIndex) -> tuple[int, bool]:
-    """Where a new import line goes: after the last top-level import, else before the first
-    statement after the docstring. Returns (offset, needs a newline before it)."""
+def _alone(tree: ast.Module, index: int) -> bool:
+    """Is the top-level statement the only one on its lines?"""
+    statement = tree.body[index]
+    before = tree.body[index - 1] if index else None
+    after = tree.body[index + 1] if index + 1 < len(tree.body) else None
+    return (before is None or before.end_lineno < statement.lineno) and (
+        after is None or after.lineno > statement.end_lineno)
+
+
+def _is_docstring(statement: ast.stmt) -> bool:
+    return isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(
+        statement.value.value, str)
+
+
+def head_lines(tree: ast.Module) -> int:
+    """The last line of the module's head, where libcst's AddImportsVisitor adds imports: the imports
+    at the top (each on its own line, after a docstring), else the docstring, else the comments above
+    the first statement (a coding cookie among them stays first)."""
     body = tree.body
-    imports = [n for n in body if isinstance(n, (ast.Import, ast.ImportFrom))]
-    if imports:
-        line = imports[-1].end_lineno + 1
-    else:
-        rest = body[1:] if body and isinstance(body[0], ast.Expr) and isinstance(
-            getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str) else body
-        if rest:
-            first = rest[0]
-            line = (first.decorator_list[0].lineno if getattr(first, "decorator_list", None) else first.lineno)
-        else:
-            line = (body[-1].end_lineno + 1) if body else 1
+    index = 1 if body and _is_docstring(body[0]) and _alone(tree, 0) else 0
+    last = body[0].end_lineno if index else 0
+    while index < len(body) and isinstance(body[index], (ast.Import, ast.ImportFrom)) and _alone(tree, index):
+        last = body[index].end_lineno
+        index += 1
+    if last == 0 and body:
+        last = _first_line(body[0]) - 1
+    return last
+
+
+def import_offset(text: str, tree: ast.Module, lines: LineIndex) -> tuple[int, bool]:
+    """Where new import lines go (the start of the line after the module's head). Returns (offset,
+    needs a newline before it)."""
+    line = head_lines(tree) + 1
     if line <= len(lines.starts):
         offset = lines.starts[line - 1]
         return offset, offset == len(text) and not text.endswith(("\n", "\r"))
     return len(text), not text.endswith(("\n", "\r"))
 
 
-def apply(text: str, tree: ast.Module, newline: str, fixes: list[tuple[Finding, Fix]]) -> tuple[str, list[Finding]]:
-    taken: list[tuple[Edit, int]] = []
-    applied: list[Finding] = []
-    imports: list[tuple[str, str]] = []
+def _first_line(statement: ast.stmt) -> int:
+    decorators = getattr(statement, "decorator_list", None)
+    return min([statement.lineno] + [d.lineno for d in decorators]) if decorators else statement.lineno
+
+
+def _lines_of(change) -> tuple[int, int]:
+    ranges = [getattr(change, name) for name in ("target", "before", "parameter") if hasattr(change, name)]
+    return min(r[0] for r in ranges), max(r[2] for r in ranges)
+
+
+class _Regions:
+    """The top-level statements that hold changes, as ranges of whole lines, merged where they meet."""
+
+    def __init__(self, tree: ast.Module):
+        self.spans = [(_first_line(s), s.end_lineno) for s in tree.body]
+        self.firsts = [first for first, _ in self.spans]
+
+    def around(self, first: int, last: int) -> tuple[int, int]:
+        index = max(bisect.bisect_right(self.firsts, first) - 1, 0)
+        start, end = first, last
+        while index < len(self.spans) and self.spans[index][0] <= last:
+            if self.spans[index][1] >= first:
+                start, end = min(start, self.spans[index][0]), max(end, self.spans[index][1])
+            index += 1
+        return start, end
+
+
+def _merged(regions: list[tuple[int, int, list]]) -> list[tuple[int, int, list]]:
+    regions.sort(key=lambda r: (r[0], r[1]))
+    merged: list[tuple[int, int, list]] = []
+    for start, end, items in regions:
+        if merged and start <= merged[-1][1]:
+            previous = merged.pop()
+            merged.append((previous[0], max(previous[1], end), previous[2] + items))
+        else:
+            merged.append((start, end, list(items)))
+    return merged
+
+
+class _Imports(tuple):
+    """A fix's imports, (module, name) pairs, among the changes of a region."""
+
+
+def _chosen(fixes: list[tuple[Finding, Fix]]) -> list[tuple[Finding, Fix]]:
+    """The fixes to make: in order, each one whose edits do not overlap those of an earlier one."""
     spans = _Taken()
-    for finding, fix in fixes:
-        if not spans.accepts(list(fix.edits)):
-            continue
-        taken.extend((edit, len(applied)) for edit in fix.edits)
-        applied.append(finding)
-        imports.extend(i for i in fix.imports if i not in imports)
-    if not applied:
+    return [(finding, fix) for finding, fix in fixes if spans.accepts(list(fix.edits))]
+
+
+def apply(text: str, tree: ast.Module, newline: str, fixes: list[tuple[Finding, Fix]]) -> tuple[str, list[Finding]]:
+    """The text with the fixes made (those that do not overlap an earlier one), and the findings fixed.
+
+    libcst parses only the top-level statements that hold a change, and the module's head when an import
+    is added; every other line is copied as it was."""
+    chosen = _chosen(fixes)
+    if not chosen:
         return text, []
-    edits = [(edit.start, edit.end, order, edit.text) for order, (edit, _) in enumerate(taken)]
-    if imports:
-        offset, newline_first = import_offset(text, tree, LineIndex(text))
-        lines = "".join(import_statement(m, n) + newline for m, n in imports)
-        edits.append((offset, offset, -1, (newline if newline_first else "") + lines))
-    edits.sort()
-    out, position = [], 0
-    for start, end, _, replacement in edits:
-        out.append(text[position:start])
-        out.append(replacement)
-        position = max(position, end)
+    lines = LineIndex(text)
+    regions = _Regions(tree)
+    pieces: list[tuple[int, int, list]] = []
+    for number, (_, fix) in enumerate(chosen):
+        for change in fix.changes:
+            start, end = regions.around(*_lines_of(change))
+            pieces.append((start, end, [(number, change)]))
+        if fix.imports:
+            pieces.append((1, head_lines(tree), [(number, _Imports(fix.imports))]))
+    out, position, failed = [], 0, set()
+    for start, end, items in _merged(pieces):
+        begin = lines.starts[start - 1] if start - 1 < len(lines.starts) else len(text)
+        stop = (lines.starts[end] if end < len(lines.starts) else len(text)) if end >= start else begin
+        new, lost = _rewrite_region(text[begin:stop], start, newline, items)
+        failed |= lost
+        out.append(text[position:begin])
+        out.append(new)
+        position = stop
     out.append(text[position:])
-    return "".join(out), applied
+    if failed:  # a fix that could not be made may share a region with others: make those without it
+        return apply(text, tree, newline, [pair for number, pair in enumerate(chosen) if number not in failed])
+    return "".join(out), [finding for finding, _ in chosen]
+
+
+def _rewrite_region(region: str, first_line: int, newline: str, items: list) -> tuple[str, set[int]]:
+    """The region's new text, made by libcst, and the fixes (numbers) that could not be made in it."""
+    import libcst as cst
+
+    numbers = {number for number, _ in items}
+    try:
+        module = cst.parse_module(region, config=cst.PartialParserConfig(default_newline=newline))
+    except cst.ParserSyntaxError:
+        return region, numbers
+    # libcst gives back every byte it parsed, but for a last line ending that is a lone "\r" (it drops
+    # it): what it does not give back is kept as it was, and a region it would change is not rewritten
+    kept = ""
+    if region.endswith("\r"):
+        unchanged = module.code
+        if not region.startswith(unchanged):
+            return region, numbers
+        kept = region[len(unchanged):]
+    module, lost = transform(module, items, first_line)
+    return module.code + kept, lost
+
+
+def transform(module, items: list, first_line: int = 1):
+    """libcst's transformers make the changes on ``module``, whose first line is line ``first_line`` of the
+    file the changes' positions refer to. ``items``: (fix number, change or _Imports). Returns the new
+    module and the numbers of the fixes whose targets were not found."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from . import transformers as t
+
+    shift = first_line - 1
+
+    def moved(position):
+        return (position[0] - shift, position[1], position[2] - shift, position[3])
+
+    owners: dict[tuple, int] = {}
+    wraps, replacements, buffers, conversions, supers, removals, insertions, moves = ([] for _ in range(8))
+    imports: list = []
+    for number, change in items:
+        if isinstance(change, _Imports):
+            imports.extend(pair for pair in change if pair not in imports)
+            continue
+        if isinstance(change, WrapInCall):
+            wraps.append((moved(change.target), change.callee))
+        elif isinstance(change, ReplaceExpression):
+            replacements.append((moved(change.target), change.code))
+        elif isinstance(change, RegisterBuffer):
+            buffers.append((moved(change.target), (change.receiver, change.key, change.persistent)))
+        elif isinstance(change, ConvertInsideParameter):
+            conversions.append((moved(change.target), moved(change.parameter)))
+        elif isinstance(change, CallSuperInit):
+            supers.append((moved(change.target), True))
+        elif isinstance(change, RemoveStatement):
+            removals.append(moved(change.target))
+        elif isinstance(change, InsertStatement):
+            insertions.append((moved(change.before), change.code))
+        elif isinstance(change, MoveStatement):
+            moves.append((moved(change.target), moved(change.before)))
+        else:
+            raise TypeError(f"no transformer makes {type(change).__name__}")
+        owners[moved(getattr(change, "target", None) or change.before)] = number
+    kinds = [(t.WrapInCall, wraps), (t.ReplaceExpression, replacements), (t.RegisterBuffer, buffers),
+             (t.ConvertInsideParameter, conversions), (t.CallSuperInit, supers)]
+    transformers = [kind(targets) for kind, targets in kinds if targets]
+    if removals or insertions or moves:
+        transformers.append(t.EditStatements(removals=removals, insertions=insertions, moves=moves))
+    together = t.Together(transformers)
+    # the positions of this module as it is (no copy: the transformers build a new tree anyway)
+    module = together.visit_with(module, MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+    if imports:
+        from libcst.codemod import CodemodContext
+        from libcst.codemod.visitors import ImportItem
+
+        items = [ImportItem(module_name, name) if module_name else ImportItem(name) for module_name, name in imports]
+        module = t.AddImportLines(CodemodContext(), items).transform_module(module)
+    return module, {owners[key] for key in together.unmatched if key in owners}
+
+
+def apply_to_module(module, fixes: list[tuple[Finding, Fix]]):
+    """The fixes made on a whole module libcst has parsed (the codemod commands): the new module and
+    the findings fixed. A fix whose target is not found, or that makes the module unparsable, is not made."""
+    chosen = _chosen(fixes)
+    while chosen:
+        items = [(number, change) for number, (_, fix) in enumerate(chosen) for change in fix.changes]
+        items += [(number, _Imports(fix.imports)) for number, (_, fix) in enumerate(chosen) if fix.imports]
+        new, lost = transform(module, items)
+        if lost:
+            chosen = [pair for number, pair in enumerate(chosen) if number not in lost]
+            continue
+        try:
+            ast.parse(new.code)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            chosen = chosen[:-1]  # keep the fixes that leave it valid, as `modfix apply` does
+            continue
+        return new, [finding for finding, _ in chosen]
+    return module, []

@@ -1,7 +1,8 @@
 """What a rule is and what it reports: Rule, Finding, Fix, Edit, Applicability.
 
 A rule never touches text or files. It looks at the analysed file (``FileContext``) and returns
-findings; a finding may carry a ``Fix``: text edits at source offsets plus the imports they need.
+findings; a finding may carry a ``Fix``: changes at source positions (``_changes``, made by libcst's
+transformers) plus the imports they need.
 The engine decides which fixes run (by applicability) and the rewriter applies them.
 """
 from __future__ import annotations
@@ -34,10 +35,18 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
-    edits: tuple[Edit, ...]
+    """What a fix changes: the decisions libcst's transformers carry out (``_changes``), the imports
+    they rely on, and how far it can be trusted."""
+
+    changes: tuple  # of _changes.Change
     applicability: Applicability
-    # (module, name) pairs the edits rely on, e.g. ("torch", "nn") for `from torch import nn`
+    # (module, name) pairs the changes rely on, e.g. ("torch", "nn") for `from torch import nn`
     imports: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def edits(self) -> tuple[Edit, ...]:
+        """The same changes as text edits at offsets of the text the finding was made on, sorted."""
+        return tuple(sorted(edit for change in self.changes for edit in change.edits))
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,8 @@ from ._hierarchy import NN_MODULE
 from ._facts import self_name
 from ._callees import followable, function_run, method_run, module_function, top_level_count
 from ._inits import position_in_init, registration_survives
-from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
+from ._changes import Change, ConvertInsideParameter, RegisterBuffer, WrapInCall
+from ._rule import Applicability, Finding, Rule, findings_with_code
 from ._tensor_uses import FORWARD_LIKE, NOT_LEARNED, OUTPUT, Access, AccessKind, UseClassifier
 from ._tensors import Tensors, TensorInfo, is_scalar
 
@@ -620,7 +621,7 @@ class TensorAnalysis:
             message += f"; not fixed automatically: {decision.reason}"
         if decision.applicability is not DISPLAY:
             message += f"; the fix adds state_dict key {keys[0]}" if keys else "; the fix adds no state_dict key"
-        edits: list[Edit] = []
+        edits: list[Change] = []
         imports: tuple = ()
         if decision.applicability is not DISPLAY:
             for assignment in _rewritten(evidence):
@@ -629,22 +630,18 @@ class TensorAnalysis:
         for assignment, _ in evidence.candidates:
             self.findings.append(context.finding(
                 "MF201", assignment.value, message, decision.applicability,
-                edits=edits if assignment is evidence.candidates[0][0] else (), imports=imports,
+                changes=edits if assignment is evidence.candidates[0][0] else (), imports=imports,
                 added_keys=keys if decision.applicability is not DISPLAY else (), facts=evidence.shown(decision)))
 
-    def _edits(self, assignment: Assignment, choice: str, key: str, spelled) -> list[Edit]:
-        context = self.context
+    def _edits(self, assignment: Assignment, choice: str, key: str, spelled) -> list[Change]:
+        lines = self.context.lines
         value = assignment.value
         if choice == PARAMETER:
             if isinstance(value, ast.Constant) and value.value is None:
                 return []
-            start, end = context.span(value)
-            return [Edit(start, start, f"{spelled[0]}("), Edit(end, end, ")")]
+            return [WrapInCall.of(lines, value, spelled[0])]
         receiver = self_name(assignment.method) or "self"
-        start, end = context.span(assignment.stmt)
-        value_start, value_end = context.span(value)
-        persistent = "" if choice == PERSISTENT_BUFFER else ", persistent=False"
-        return [Edit(start, end, f'{receiver}.register_buffer("{key}", {context.text[value_start:value_end]}{persistent})')]
+        return [RegisterBuffer.of(lines, assignment.stmt, value, receiver, key, choice == PERSISTENT_BUFFER)]
 
     def _blockers(self, evidence: Evidence, decision: Decision) -> None:
         """What keeps the chosen fix from being applied as it is: each lowers the applicability."""
@@ -794,19 +791,13 @@ class TensorAnalysis:
         context = self.context
         _, parameter_end = context.span(outer)
         _, value_end = context.span(value)
-        tensor = outer.args[0]
-        tensor_start, tensor_end = context.span(tensor)
         chain = context.text[parameter_end:value_end]
-        edits = [Edit(tensor_end, tensor_end, chain), Edit(parameter_end, value_end, "")]
-        if not isinstance(tensor, (ast.Call, ast.Name, ast.Attribute, ast.Subscript)):
-            # `randn(n) * 0.02` must become `(randn(n) * 0.02).to(device)`, not `... * 0.02.to(device)`
-            edits = [Edit(tensor_start, tensor_start, "("), Edit(tensor_end, tensor_end, ")" + chain),
-                     Edit(parameter_end, value_end, "")]
+        change = ConvertInsideParameter.of(context.lines, value, outer)
         self.findings.append(context.finding(
             "MF202", value,
             f"`nn.Parameter(...){chain}` returns a plain tensor: `self.{assignment.attr}` is not registered, not "
             f"trained and not saved; convert the tensor inside the Parameter; the fix adds state_dict key {assignment.attr}",
-            SAFE, edits=edits, added_keys=(assignment.attr,)))
+            SAFE, changes=[change], added_keys=(assignment.attr,)))
 
 
 def _upgrades_on_one_path(assignment: Assignment, assignments: list[Assignment]) -> bool:

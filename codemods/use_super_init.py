@@ -82,7 +82,10 @@ from ._inits import (
     EXPLICIT, SUPER, SUPER_ONE, SUPER_TWO, InitCall, InitChains, class_names, init_calls,
     nodes_outside_nested_scopes, own_statement,
 )
-from ._rule import Applicability, Edit, Finding, Rule, findings_with_code
+from ._changes import (
+    CallSuperInit, Change, InsertStatement, MoveStatement, RemoveStatement, ReplaceExpression,
+)
+from ._rule import Applicability, Finding, Rule, findings_with_code
 
 SAFE, UNSAFE, DISPLAY = Applicability.SAFE, Applicability.UNSAFE, Applicability.DISPLAY_ONLY
 
@@ -154,14 +157,13 @@ class InitAnalysis:
         return qualname == NN_MODULE or self.context.hierarchy.is_module(qualname)
 
     def _report(self, code: str, node: ast.AST, message: str, applicability: Applicability,
-                edits: list[Edit] = (), facts: tuple[str, ...] = ()) -> None:
+                edits: list[Change] = (), facts: tuple[str, ...] = ()) -> None:
         if applicability is DISPLAY:
             edits = []
-        self.findings.append(self.context.finding(code, node, message, applicability, edits=edits, facts=facts))
+        self.findings.append(self.context.finding(code, node, message, applicability, changes=edits, facts=facts))
 
-    def _replace_super(self, call: InitCall) -> Edit:
-        start, end = self.context.span(call.call.func.value)
-        return Edit(start, end, "super()")
+    def _replace_super(self, call: InitCall) -> Change:
+        return ReplaceExpression.of(self.context.lines, call.call.func.value, "super()")
 
     def _super_two(self, facts: ClassFacts, call: InitCall, bases: list[str | None]) -> None:
         named = ast.unparse(call.target_node)
@@ -329,15 +331,9 @@ class InitAnalysis:
                    if c.kind == EXPLICIT}
         return len(self.bases(other_context, other)) >= 2 and len(targets) >= 2
 
-    def _to_super(self, call: ast.Call) -> Edit:
+    def _to_super(self, call: ast.Call) -> Change:
         """``X.__init__(self, a, b=1)`` -> ``super().__init__(a, b=1)``, keeping the arguments' text."""
-        start, end = self.context.span(call)
-        rest = [a for a in call.args[1:]] + list(call.keywords)
-        if not rest:
-            return Edit(start, end, "super().__init__()")
-        first = min(rest, key=lambda n: (n.lineno, n.col_offset))
-        rest_start, _ = self.context.span(first)
-        return Edit(start, rest_start, "super().__init__(")
+        return CallSuperInit.of(self.context.lines, call)
 
     # -- MF304: multiple inheritance with explicit inits
 
@@ -520,19 +516,11 @@ class InitAnalysis:
         self._report("MF304", calls[0].call, message, applicability, edits,
                      facts=(f"lost: {self._lost(root)}", f"fix: {applicability.value}" + (f" ({reason})" if reason else "")))
 
-    def _cooperative_edits(self, calls: list[InitCall]) -> list[Edit]:
+    def _cooperative_edits(self, calls: list[InitCall]) -> list[Change]:
         first, *others = calls
-        start, end = self.context.span(first.call)
-        edits = [Edit(start, end, "super().__init__()")]
-        for call in others:
-            edits.append(self._delete_statement(call.statement))
-        return edits
-
-    def _delete_statement(self, statement: ast.stmt) -> Edit:
         lines = self.context.lines
-        start = lines.starts[statement.lineno - 1]
-        end = lines.starts[statement.end_lineno] if statement.end_lineno < len(lines.starts) else len(self.context.text)
-        return Edit(start, end, "")
+        return [ReplaceExpression.of(lines, first.call, "super().__init__()")] + [
+            RemoveStatement.of(lines, call.statement) for call in others]
 
     # -- MF305: no base init at all
 
@@ -572,11 +560,7 @@ class InitAnalysis:
         if completer:
             return  # a mixin's init: the subclass that calls it runs nn.Module.__init__ through another base
         needs = self._base_required_parameters(base)
-        lines = self.context.lines
-        line_text = lines.line_text(first.lineno)
-        indent = line_text[: len(line_text) - len(line_text.lstrip())]
-        offset = lines.starts[first.lineno - 1]
-        edit = Edit(offset, offset, f"{indent}super().__init__(){self.context.source.newline}")
+        edit = InsertStatement.of(self.context.lines, first, "super().__init__()", self.context.source.newline)
         registering = next((s for s in method.body if self._registers(facts, method, s)), None)
         if registering is not None:
             consequence = (f"line {registering.lineno} assigns a submodule, parameter or buffer, which raises "
@@ -722,15 +706,7 @@ class InitAnalysis:
         if own_statement(self.context, call.call) is None or not self._alone(target):
             self._report("MF306", call.call, message + "; not fixed automatically: the statements share lines", DISPLAY)
             return
-        lines = self.context.lines
-        text = self.context.text
-        call_start = lines.starts[statement.lineno - 1]
-        call_end = lines.starts[statement.end_lineno] if statement.end_lineno < len(lines.starts) else len(text)
-        moved = text[call_start:call_end]
-        if not moved.endswith(("\n", "\r")):
-            moved += self.context.source.newline
-        target_start = lines.starts[target.lineno - 1]
-        edits = [Edit(target_start, target_start, moved), Edit(call_start, call_end, "")]
+        edits = [MoveStatement.of(self.context.lines, statement, target, self.context.source.newline)]
         if conditional:
             self._report("MF306", call.call, message + " (unsafe fix: that assignment is conditional)", UNSAFE, edits)
         else:
