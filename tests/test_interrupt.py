@@ -7,6 +7,7 @@ its whole process group, as Ctrl-C in a terminal sends it, with the parallel eng
 """
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -75,6 +76,15 @@ def _group_alive(group: int) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=None)
+def fixed_file(index: int) -> str:
+    """What `modfix apply` makes of ``buggy_file(index)`` (the same for every scenario: computed once)."""
+    text = buggy_file(index)
+    result = fix_source(text)
+    assert result.fixed is not None and result.fixed != text
+    return result.fixed
+
+
 def interrupt_apply(root: Path, jobs: str, whole_group: bool, signum: int = signal.SIGINT) -> Interrupted:
     originals, expected = {}, {}
     for index in range(FILES):
@@ -83,9 +93,7 @@ def interrupt_apply(root: Path, jobs: str, whole_group: bool, signum: int = sign
         text = buggy_file(index)
         path.write_text(text)
         originals[path] = text.encode()
-        result = fix_source(text)
-        assert result.fixed is not None and result.fixed != text
-        expected[path] = result.fixed.encode()
+        expected[path] = fixed_file(index).encode()
 
     def any_changed() -> bool:
         for path, data in originals.items():
