@@ -71,7 +71,7 @@ def _is_docstring(statement: ast.stmt) -> bool:
         statement.value.value, str)
 
 
-def head_lines(tree: ast.Module) -> int:
+def head_lines(tree: ast.Module, lines: LineIndex) -> int:
     """The last line of the module's head, where libcst's AddImportsVisitor adds imports: the imports
     at the top (each on its own line, after a docstring), else the docstring, else the comments above
     the first statement (a coding cookie among them stays first)."""
@@ -82,23 +82,30 @@ def head_lines(tree: ast.Module) -> int:
         last = body[index].end_lineno
         index += 1
     if last == 0 and body:
-        last = _first_line(body[0]) - 1
+        last = first_line(body[0], lines) - 1
     return last
 
 
 def import_offset(text: str, tree: ast.Module, lines: LineIndex) -> tuple[int, bool]:
     """Where new import lines go (the start of the line after the module's head). Returns (offset,
     needs a newline before it)."""
-    line = head_lines(tree) + 1
+    line = head_lines(tree, lines) + 1
     if line <= len(lines.starts):
         offset = lines.starts[line - 1]
         return offset, offset == len(text) and not text.endswith(("\n", "\r"))
     return len(text), not text.endswith(("\n", "\r"))
 
 
-def _first_line(statement: ast.stmt) -> int:
+def first_line(statement: ast.stmt, lines: LineIndex) -> int:
+    """The statement's first line: its first decorator's ``@``, which may stand lines above the
+    decorator's expression (``@(`` or ``@ \\`` and the expression below)."""
     decorators = getattr(statement, "decorator_list", None)
-    return min([statement.lineno] + [d.lineno for d in decorators]) if decorators else statement.lineno
+    if not decorators:
+        return statement.lineno
+    line = min(d.lineno for d in decorators)
+    while line > 1 and not lines.line_text(line).lstrip(" \t\x0c").startswith("@"):
+        line -= 1
+    return line
 
 
 def _lines_of(change) -> tuple[int, int]:
@@ -109,8 +116,8 @@ def _lines_of(change) -> tuple[int, int]:
 class _Regions:
     """The top-level statements that hold changes, as ranges of whole lines, merged where they meet."""
 
-    def __init__(self, tree: ast.Module):
-        self.spans = [(_first_line(s), s.end_lineno) for s in tree.body]
+    def __init__(self, tree: ast.Module, lines: LineIndex):
+        self.spans = [(first_line(s, lines), s.end_lineno) for s in tree.body]
         self.firsts = [first for first, _ in self.spans]
 
     def around(self, first: int, last: int) -> tuple[int, int]:
@@ -154,14 +161,14 @@ def apply(text: str, tree: ast.Module, newline: str, fixes: list[tuple[Finding, 
     if not chosen:
         return text, []
     lines = LineIndex(text)
-    regions = _Regions(tree)
+    regions = _Regions(tree, lines)
     pieces: list[tuple[int, int, list]] = []
     for number, (_, fix) in enumerate(chosen):
         for change in fix.changes:
             start, end = regions.around(*_lines_of(change))
             pieces.append((start, end, [(number, change)]))
         if fix.imports:
-            pieces.append((1, head_lines(tree), [(number, _Imports(fix.imports))]))
+            pieces.append((1, head_lines(tree, lines), [(number, _Imports(fix.imports))]))
     out, position, failed = [], 0, set()
     for start, end, items in _merged(pieces):
         begin = lines.starts[start - 1] if start - 1 < len(lines.starts) else len(text)
@@ -182,26 +189,30 @@ def _rewrite_region(region: str, first_line: int, newline: str, items: list) -> 
     import libcst as cst
 
     numbers = {number for number, _ in items}
+    # libcst drops a form feed that starts the first line (before a statement): kept aside, as it was
+    body = region.lstrip("\x0c")
+    before = region[: len(region) - len(body)]
     try:
-        module = cst.parse_module(region, config=cst.PartialParserConfig(default_newline=newline))
-    except cst.ParserSyntaxError:
+        module = cst.parse_module(body, config=cst.PartialParserConfig(default_newline=newline))
+    except cst.ParserSyntaxError:  # e.g. a form feed in an indentation, which Python accepts
         return region, numbers
-    # libcst gives back every byte it parsed, but for a last line ending that is a lone "\r" (it drops
-    # it): what it does not give back is kept as it was, and a region it would change is not rewritten
-    kept = ""
-    if region.endswith("\r"):
-        unchanged = module.code
-        if not region.startswith(unchanged):
-            return region, numbers
-        kept = region[len(unchanged):]
-    module, lost = transform(module, items, first_line)
-    return module.code + kept, lost
+    # libcst gives back every byte it parsed, but for a last line ending that is a lone "\r" (dropped);
+    # what it does not give back at the end is kept as it was, and a region it would change is not rewritten
+    unchanged = module.code
+    if not body.startswith(unchanged):
+        return region, numbers
+    kept = body[len(unchanged):]
+    module, lost = transform(module, items, first_line, len(before))
+    new = module.code
+    if not body and new and not new.endswith(("\n", "\r")):
+        new += newline  # an empty head given an import line: the first statement follows on the next line
+    return before + new + kept, lost
 
 
-def transform(module, items: list, first_line: int = 1):
+def transform(module, items: list, first_line: int = 1, first_column: int = 0):
     """libcst's transformers make the changes on ``module``, whose first line is line ``first_line`` of the
-    file the changes' positions refer to. ``items``: (fix number, change or _Imports). Returns the new
-    module and the numbers of the fixes whose targets were not found."""
+    file the changes' positions refer to, from its column ``first_column``. ``items``: (fix number, change
+    or _Imports). Returns the new module and the numbers of the fixes whose targets were not found."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     from . import transformers as t
@@ -209,7 +220,10 @@ def transform(module, items: list, first_line: int = 1):
     shift = first_line - 1
 
     def moved(position):
-        return (position[0] - shift, position[1], position[2] - shift, position[3])
+        line, column, end_line, end_column = position
+        column -= first_column if line == first_line else 0
+        end_column -= first_column if end_line == first_line else 0
+        return (line - shift, column, end_line - shift, end_column)
 
     owners: dict[tuple, int] = {}
     wraps, replacements, buffers, conversions, supers, removals, insertions, moves = ([] for _ in range(8))

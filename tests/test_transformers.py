@@ -227,3 +227,43 @@ def test_apply_with_nothing_to_fix_does_not_load_libcst(tmp_path: Path) -> None:
 
 def test_apply_with_a_fix_loads_libcst(tmp_path: Path) -> None:
     assert _imports_libcst(tmp_path, "apply", "--diff")
+
+
+# --- regions: what libcst parses is whole top-level statements; every other byte is kept ---------------
+
+NET = """\
+class Net(Module):
+    def __init__(self):
+        super().__init__()
+        self.blocks = [Linear(2, 2)]
+"""
+
+
+@pytest.mark.parametrize("before, after", [
+    # the import goes at the top when the first statement is on line 1 (a head of no lines)
+    ("X = 1\nfrom torch.nn import Linear, Module\n" + NET,
+     "from torch import nn\nX = 1\nfrom torch.nn import Linear, Module\n" + NET.replace(
+         "[Linear(2, 2)]", "nn.ModuleList([Linear(2, 2)])")),
+    # a decorator whose expression starts below its `@`
+    ("from torch.nn import Linear, Module\nimport torch.nn as nn\n@(\n    lambda c: c\n)\n" + NET,
+     "from torch.nn import Linear, Module\nimport torch.nn as nn\n@(\n    lambda c: c\n)\n" + NET.replace(
+         "[Linear(2, 2)]", "nn.ModuleList([Linear(2, 2)])")),
+    # a form feed before the statement, on its line (libcst drops it when it starts a module)
+    ("import torch.nn as nn\nfrom torch.nn import Linear, Module\n\x0c" + NET,
+     "import torch.nn as nn\nfrom torch.nn import Linear, Module\n\x0c" + NET.replace(
+         "[Linear(2, 2)]", "nn.ModuleList([Linear(2, 2)])")),
+], ids=["import-when-line-1-is-code", "decorator-expression-below-its-at", "form-feed-before-the-class"])
+def test_regions_keep_every_other_byte(before: str, after: str) -> None:
+    from codemods import fix_source
+
+    assert fix_source(before).fixed == after
+
+
+def test_a_statement_libcst_cannot_parse_keeps_its_finding_unfixed() -> None:
+    # Python accepts a form feed in an indentation; libcst's parser does not: no fix, the finding stays
+    from codemods import fix_source
+
+    source = "import torch.nn as nn\nfrom torch.nn import Linear, Module\n" + NET.replace("    def", "\x0c    def")
+    result = fix_source(source)
+    assert result.fixed is None
+    assert [f.code for f in result.findings] == ["MF101"]
