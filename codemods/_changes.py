@@ -29,10 +29,25 @@ def range_of(lines: LineIndex, node: ast.AST) -> Range:
             node.end_lineno, lines.char_column(node.end_lineno, node.end_col_offset))
 
 
+def first_line(statement: ast.stmt, lines: LineIndex) -> int:
+    """The statement's first line: its first decorator's ``@``, which may stand lines above the
+    decorator's expression (``@(`` or ``@ \\`` and the expression below)."""
+    decorators = getattr(statement, "decorator_list", None)
+    if not decorators:
+        return statement.lineno
+    line = min(d.lineno for d in decorators)
+    while line > 1 and not lines.line_text(line).lstrip(" \t\x0c").startswith("@"):
+        line -= 1
+    return line
+
+
 def _line_span(lines: LineIndex, statement: ast.stmt) -> tuple[int, int]:
     """The offsets of the whole lines a statement occupies, its line ending included."""
-    start = lines.starts[statement.lineno - 1]
+    start = lines.starts[first_line(statement, lines) - 1]
     end = lines.starts[statement.end_lineno] if statement.end_lineno < len(lines.starts) else len(lines.text)
+    if not lines.text[start:end].endswith(("\n", "\r")) and start:
+        # the last line, without a line ending: the one before it goes instead (the file keeps ending without)
+        start -= 2 if lines.text[:start].endswith("\r\n") else 1
     return start, end
 
 
@@ -98,17 +113,26 @@ class ConvertInsideParameter:
 
     @classmethod
     def of(cls, lines: LineIndex, value: ast.expr, parameter: ast.Call) -> "ConvertInsideParameter":
-        _, parameter_end = lines.span(parameter)
+        parameter_start, parameter_end = lines.span(parameter)
         _, value_end = lines.span(value)
+        # parentheses around the Parameter call go: `(nn.Parameter(t)).to(d)` -> `nn.Parameter(t.to(d))`
+        text, opening = lines.text, parameter_start
+        while True:
+            before = text[:opening].rstrip(" \t\r\n")
+            after = len(text) - len(text[parameter_end:].lstrip(" \t\r\n"))
+            if not (before.endswith("(") and text[after:after + 1] == ")"):
+                break
+            opening, parameter_end = len(before) - 1, after + 1
         tensor = parameter.args[0]
         tensor_start, tensor_end = lines.span(tensor)
-        chain = lines.text[parameter_end:value_end]
+        chain = text[parameter_end:value_end]
+        edits = (Edit(opening, parameter_start, ""),) if opening < parameter_start else ()
         if needs_parentheses(tensor):
             # `randn(n) * 0.02` must become `(randn(n) * 0.02).to(device)`, not `... * 0.02.to(device)`
-            edits = (Edit(tensor_start, tensor_start, "("), Edit(tensor_end, tensor_end, ")" + chain),
-                     Edit(parameter_end, value_end, ""))
+            edits += (Edit(tensor_start, tensor_start, "("), Edit(tensor_end, tensor_end, ")" + chain),
+                      Edit(lines.span(parameter)[1], value_end, ""))
         else:
-            edits = (Edit(tensor_end, tensor_end, chain), Edit(parameter_end, value_end, ""))
+            edits += (Edit(tensor_end, tensor_end, chain), Edit(lines.span(parameter)[1], value_end, ""))
         return cls(range_of(lines, value), range_of(lines, parameter), edits)
 
 
@@ -157,14 +181,17 @@ class InsertStatement:
 
     before: Range
     code: str
+    newline: str  # its line ending: that of the line it goes above
     edits: tuple[Edit, ...]
 
     @classmethod
     def of(cls, lines: LineIndex, before: ast.stmt, code: str, newline: str) -> "InsertStatement":
-        line = lines.line_text(before.lineno)
+        number = first_line(before, lines)
+        line = lines.line_text(number)
         indent = line[: len(line) - len(line.lstrip())]
-        offset = lines.starts[before.lineno - 1]
-        return cls(range_of(lines, before), code, (Edit(offset, offset, f"{indent}{code}{newline}"),))
+        ending = line[len(line.rstrip("\r\n")):] or newline
+        offset = lines.starts[number - 1]
+        return cls(range_of(lines, before), code, ending, (Edit(offset, offset, f"{indent}{code}{ending}"),))
 
 
 @dataclass(frozen=True)
@@ -179,9 +206,10 @@ class MoveStatement:
     def of(cls, lines: LineIndex, statement: ast.stmt, before: ast.stmt, newline: str) -> "MoveStatement":
         start, end = _line_span(lines, statement)
         moved = lines.text[start:end]
-        if not moved.endswith(("\n", "\r")):
-            moved += newline
-        offset = lines.starts[before.lineno - 1]
+        if not moved.endswith(("\n", "\r")):  # the last line: its line ending is the one before it
+            ending = len(moved) - len(moved.lstrip("\r\n"))
+            moved = moved[ending:] + moved[:ending]
+        offset = lines.starts[first_line(before, lines) - 1]
         return cls(range_of(lines, statement), range_of(lines, before),
                    (Edit(offset, offset, moved), Edit(start, end, "")))
 
@@ -190,5 +218,3 @@ Change = Union[WrapInCall, ReplaceExpression, RegisterBuffer, ConvertInsideParam
                RemoveStatement, InsertStatement, MoveStatement]
 
 
-def edits_of(changes) -> tuple[Edit, ...]:
-    return tuple(sorted(edit for change in changes for edit in change.edits))

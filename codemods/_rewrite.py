@@ -15,7 +15,7 @@ import ast
 import bisect
 
 from ._changes import (
-    CallSuperInit, ConvertInsideParameter, InsertStatement, MoveStatement, RegisterBuffer, RemoveStatement,
+    first_line, CallSuperInit, ConvertInsideParameter, InsertStatement, MoveStatement, RegisterBuffer, RemoveStatement,
     ReplaceExpression, WrapInCall,
 )
 from ._rule import Edit, Finding, Fix
@@ -71,41 +71,31 @@ def _is_docstring(statement: ast.stmt) -> bool:
         statement.value.value, str)
 
 
-def head_lines(tree: ast.Module, lines: LineIndex) -> int:
-    """The last line of the module's head, where libcst's AddImportsVisitor adds imports: the imports
-    at the top (each on its own line, after a docstring), else the docstring, else the comments above
-    the first statement (a coding cookie among them stays first)."""
+def head_lines(tree: ast.Module, lines: LineIndex) -> tuple[int, int]:
+    """The first and last lines of the module's head, where libcst's AddImportsVisitor adds imports:
+    the imports at the top (each on its own line), after the docstring; with none, no lines (just after
+    the docstring), or the comments above the first statement (a coding cookie among them stays first).
+    The docstring stays out of it: libcst does not see a docstring of joined literals as one."""
     body = tree.body
     index = 1 if body and _is_docstring(body[0]) and _alone(tree, 0) else 0
-    last = body[0].end_lineno if index else 0
+    first = body[0].end_lineno + 1 if index else 1
+    last = first - 1
     while index < len(body) and isinstance(body[index], (ast.Import, ast.ImportFrom)) and _alone(tree, index):
         last = body[index].end_lineno
         index += 1
-    if last == 0 and body:
+    if first == 1 and last == 0 and body:
         last = first_line(body[0], lines) - 1
-    return last
+    return first, last
 
 
 def import_offset(text: str, tree: ast.Module, lines: LineIndex) -> tuple[int, bool]:
     """Where new import lines go (the start of the line after the module's head). Returns (offset,
     needs a newline before it)."""
-    line = head_lines(tree, lines) + 1
+    line = head_lines(tree, lines)[1] + 1
     if line <= len(lines.starts):
         offset = lines.starts[line - 1]
         return offset, offset == len(text) and not text.endswith(("\n", "\r"))
     return len(text), not text.endswith(("\n", "\r"))
-
-
-def first_line(statement: ast.stmt, lines: LineIndex) -> int:
-    """The statement's first line: its first decorator's ``@``, which may stand lines above the
-    decorator's expression (``@(`` or ``@ \\`` and the expression below)."""
-    decorators = getattr(statement, "decorator_list", None)
-    if not decorators:
-        return statement.lineno
-    line = min(d.lineno for d in decorators)
-    while line > 1 and not lines.line_text(line).lstrip(" \t\x0c").startswith("@"):
-        line -= 1
-    return line
 
 
 def _lines_of(change) -> tuple[int, int]:
@@ -168,7 +158,7 @@ def apply(text: str, tree: ast.Module, newline: str, fixes: list[tuple[Finding, 
             start, end = regions.around(*_lines_of(change))
             pieces.append((start, end, [(number, change)]))
         if fix.imports:
-            pieces.append((1, head_lines(tree, lines), [(number, _Imports(fix.imports))]))
+            pieces.append((*head_lines(tree, lines), [(number, _Imports(fix.imports))]))
     out, position, failed = [], 0, set()
     for start, end, items in _merged(pieces):
         begin = lines.starts[start - 1] if start - 1 < len(lines.starts) else len(text)
@@ -245,7 +235,7 @@ def transform(module, items: list, first_line: int = 1, first_column: int = 0):
         elif isinstance(change, RemoveStatement):
             removals.append(moved(change.target))
         elif isinstance(change, InsertStatement):
-            insertions.append((moved(change.before), change.code))
+            insertions.append((moved(change.before), change.code, change.newline))
         elif isinstance(change, MoveStatement):
             moves.append((moved(change.target), moved(change.before)))
         else:
@@ -270,19 +260,38 @@ def transform(module, items: list, first_line: int = 1, first_column: int = 0):
 
 def apply_to_module(module, fixes: list[tuple[Finding, Fix]]):
     """The fixes made on a whole module libcst has parsed (the codemod commands): the new module and
-    the findings fixed. A fix whose target is not found, or that makes the module unparsable, is not made."""
+    the findings fixed. A fix whose target is not found is not made; when together they make the module
+    unparsable, each is added in turn and kept only if the module still parses, as ``modfix apply`` does."""
     chosen = _chosen(fixes)
-    while chosen:
-        items = [(number, change) for number, (_, fix) in enumerate(chosen) for change in fix.changes]
-        items += [(number, _Imports(fix.imports)) for number, (_, fix) in enumerate(chosen) if fix.imports]
+
+    def made(pairs):
+        items = [(number, change) for number, (_, fix) in enumerate(pairs) for change in fix.changes]
+        items += [(number, _Imports(fix.imports)) for number, (_, fix) in enumerate(pairs) if fix.imports]
         new, lost = transform(module, items)
         if lost:
-            chosen = [pair for number, pair in enumerate(chosen) if number not in lost]
+            return None, [pair for number, pair in enumerate(pairs) if number not in lost]
+        return (new if _parses(new.code) else None), pairs
+
+    while chosen:
+        new, kept = made(chosen)
+        if new is not None:
+            return new, [finding for finding, _ in chosen]
+        if len(kept) < len(chosen):
+            chosen = kept  # targets not found: without those fixes
             continue
-        try:
-            ast.parse(new.code)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            chosen = chosen[:-1]  # keep the fixes that leave it valid, as `modfix apply` does
-            continue
-        return new, [finding for finding, _ in chosen]
+        kept = []
+        for pair in chosen:
+            if made(kept + [pair])[0] is not None:
+                kept.append(pair)
+        if len(kept) == len(chosen):
+            break  # not expected: every fix parses alone and together they do not
+        chosen = kept
     return module, []
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False

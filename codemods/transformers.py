@@ -12,7 +12,8 @@ formatting, line endings. Each one is usable on its own, in any libcst codemod::
     tree = WrapInCall([(position_of_the_list, "nn.ModuleList")]).transform_module(tree)
 
 A target may also be given as Python's ``ast`` reports it: the span of a parenthesized tuple or
-generator expression includes its own parentheses there. After a run, ``unmatched`` lists the targets
+generator expression includes its own parentheses there (a generator that is a call's only argument
+has none of its own: give libcst's range). After a run, ``unmatched`` lists the targets
 no node had (the tree was not the one the positions came from).
 
 =========================  =====================================================================
@@ -81,6 +82,11 @@ class PositionedTransformer(_Transformer):
     def unmatched(self) -> List[Key]:
         return [key for key in self.targets if key not in self.applied]
 
+    def on_visit(self, node) -> bool:
+        if isinstance(node, cst.Module):
+            self.applied = set()  # a new run: every target is looked for again
+        return super().on_visit(node)
+
     def keys(self, node: cst.CSTNode) -> List[Key]:
         """The positions that name this node: libcst's, and for a parenthesized tuple or generator the
         span of its own (innermost) parentheses, which Python's ast reports."""
@@ -143,7 +149,8 @@ class ReplaceExpression(PositionedTransformer):
             code = self.take(original_node)
             if code is not None:
                 _, (lpar, rpar) = _own_and_outer(updated_node)
-                return _expression(code).with_changes(lpar=lpar, rpar=rpar)
+                new = _expression(code)  # its own parentheses, if it has any, inside those around the target
+                return new.with_changes(lpar=[*lpar, *new.lpar], rpar=[*new.rpar, *rpar])
         return updated_node
 
 
@@ -225,16 +232,20 @@ class EditStatements(PositionedTransformer):
     """Statements removed, inserted and moved within their block, made together per block.
 
     ``removals``: positions of statements that go; their own lines go, comments above them stay.
-    ``insertions``: ``(position of a statement, code)``: a new statement just before it, below the
+    ``insertions``: ``(position of a statement, code[, line ending])``: a new statement just before it, below the
     comments above it. ``moves``: ``(position of a statement, position of another one of the same
     block)``: the first goes just before the second, the same way."""
 
     def __init__(self, removals: Iterable[Position] = (),
-                 insertions: Iterable[Tuple[Position, str]] = (),
+                 insertions: Iterable[Tuple] = (),
                  moves: Iterable[Tuple[Position, Position]] = ()) -> None:
-        self.insertions: Dict[Key, List[str]] = {}
-        for position, code in insertions:
-            self.insertions.setdefault(key_of(position), []).append(code)
+        self.insertions: Dict[Key, List[cst.BaseStatement]] = {}
+        for position, code, *ending in insertions:
+            statement = cst.parse_statement(code)
+            if ending and isinstance(statement, cst.SimpleStatementLine):
+                newline = cst.TrailingWhitespace(newline=cst.Newline(value=ending[0]))
+                statement = statement.with_changes(trailing_whitespace=newline)
+            self.insertions.setdefault(key_of(position), []).append(statement)
         self.moves: Dict[Key, Key] = {key_of(a): key_of(b) for a, b in moves}
         self.removals = {key_of(p) for p in removals}
         targets = [(k, "remove") for k in self.removals] + [(k, "move") for k in self.moves]
@@ -268,7 +279,7 @@ class EditStatements(PositionedTransformer):
         result: List[cst.CSTNode] = []
         carried: List[cst.EmptyLine] = []  # comments above a statement that went, for the next one
         for index, (statement_keys, statement) in enumerate(zip(keys, updated)):
-            new = [cst.parse_statement(code) for k in statement_keys for code in self.insertions.get(k, ())]
+            new = [inserted for k in statement_keys for inserted in self.insertions.get(k, ())]
             new += [s for k in statement_keys for s in moved.get(k, ())]
             if new and any(k in self.insertions for k in statement_keys):
                 self.applied.update(k for k in statement_keys if k in self.insertions)
@@ -330,11 +341,31 @@ def _add_import_lines():
         (``from torch import randn`` stays as it is; ``from torch import nn`` comes below it).
         ``AddImportLines(context, [ImportItem("torch", "nn")]).transform_module(tree)``."""
 
+        def visit_Module(self, node):
+            # `from torch import *` does not bind `nn` (a submodule, not in torch's __all__), though
+            # AddImportsVisitor counts it as importing everything: only a name imported by name counts
+            wanted = {module: set(names) for module, names in self.module_mapping.items()}
+            super().visit_Module(node)
+            for module, names in wanted.items():
+                named = {alias.evaluated_name for imp in self.all_imports
+                         if isinstance(imp, cst.ImportFrom) and not isinstance(imp.names, cst.ImportStar)
+                         and imp.module is not None and not imp.relative and _dotted(imp.module) == module
+                         for alias in imp.names if alias.asname is None}
+                missing = names - named
+                if missing:
+                    self.module_mapping[module] = self.module_mapping.get(module, set()) | missing
+
         def leave_ImportFrom(self, original_node, updated_node):
             return updated_node
 
     AddImportLines.__module__ = __name__
     return AddImportLines
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return node.value if isinstance(node, cst.Name) else ""
 
 
 def __getattr__(name: str):
@@ -345,7 +376,11 @@ def __getattr__(name: str):
 
 class Together(_Transformer):
     """Several positioned transformers in one pass over the tree: each sees every node, in the order
-    given, and all of them match positions of the tree as it was before any of them changed it."""
+    given, and all of them match positions of the tree as it was before any of them changed it.
+
+    Made for the transformers of this module: it resolves PositionProvider only, visits every child
+    whatever their ``visit_*`` methods return (but for statements none of whose lines holds a target),
+    and does not dispatch ``visit_<Node>_<attribute>`` hooks."""
 
     def __init__(self, transformers: Sequence[PositionedTransformer]) -> None:
         super().__init__()
@@ -371,9 +406,13 @@ class Together(_Transformer):
         for transformer in self.transformers:
             transformer.on_visit(node)
         if isinstance(node, (cst.BaseStatement, cst.BaseSmallStatement)) and self.lines:
-            # a statement none of whose lines holds a target: nothing below it changes
+            # a statement none of whose lines holds a target: nothing below it changes (a definition's
+            # decorators stand above the line libcst's position starts at)
             position = self.transformers[0].get_metadata(PositionProvider, node, None)
-            if position is not None and not any(first <= position.end.line and position.start.line <= last
+            decorators = getattr(node, "decorators", ())
+            start = self.transformers[0].get_metadata(PositionProvider, decorators[0], None) if decorators else None
+            first_line = (start or position).start.line if position is not None else 0
+            if position is not None and not any(first <= position.end.line and first_line <= last
                                                 for first, last in self.lines):
                 return False
         return True

@@ -173,10 +173,26 @@ def splice(text: str, tree: ast.Module, newline: str, fixes) -> str:
     return "".join(out) + text[position:]
 
 
+# odd places for a change: star imports, joined docstrings, decorators, parentheses, semicolons, form feeds
+ODD_SOURCES = sorted((REPO_ROOT / "tests" / "data" / "rewrite").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", ODD_SOURCES, ids=[p.stem for p in ODD_SOURCES])
+def test_reported_edits_give_the_text_libcst_writes_in_odd_places(path: Path) -> None:
+    with open(path, encoding="utf-8", newline="") as handle:
+        source = handle.read()
+    from codemods import RULES
+
+    check_reported_edits(source, [r.code for r in RULES if r.default_enabled] + ["MF308"])
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_reported_edits_give_the_text_libcst_writes(case: Case) -> None:
-    source = read(case.input)
-    options = Options(unsafe_fixes=True, select=frozenset(case.select) if case.select else None, rewrite=False)
+    check_reported_edits(read(case.input), case.select)
+
+
+def check_reported_edits(source: str, select) -> None:
+    options = Options(unsafe_fixes=True, select=frozenset(select) if select else None, rewrite=False)
     result = run(["-"], _rules(), options, write=False, read_stdin=lambda: source).files[0]
     fixes = [(f, f.fix) for f in result.findings if options.applies(f)]
     if not fixes:
@@ -267,3 +283,27 @@ def test_a_statement_libcst_cannot_parse_keeps_its_finding_unfixed() -> None:
     result = fix_source(source)
     assert result.fixed is None
     assert [f.code for f in result.findings] == ["MF101"]
+
+
+def test_replace_expression_keeps_the_parentheses_of_the_code() -> None:
+    source = "y = x * 2\n"
+    target = positions(source, m.Name("x"))[0]
+    assert run_transformer(source, ReplaceExpression, [(target, "(a + b)")]) == "y = (a + b) * 2\n"
+
+
+def test_together_reaches_a_target_in_a_decorator() -> None:
+    from codemods.transformers import Together
+
+    source = "@register([a])\ndef f():\n    pass\n"
+    target = positions(source, m.List())[0]
+    wrap = WrapInCall([(target, "tuple")])
+    assert Together([wrap]).transform_module(cst.parse_module(source)).code == source.replace("[a]", "tuple([a])")
+    assert not wrap.unmatched
+
+
+def test_a_transformer_runs_again_on_another_module() -> None:
+    transformer = WrapInCall([((1, 4, 1, 7), "nn.ModuleList")])
+    assert transformer.transform_module(cst.parse_module("x = [1]\n")).code == "x = nn.ModuleList([1])\n"
+    assert transformer.transform_module(cst.parse_module("y = [2]\n")).code == "y = nn.ModuleList([2])\n"
+    assert transformer.transform_module(cst.parse_module("z = 3\n")).code == "z = 3\n"
+    assert transformer.unmatched == [(1, 4, 1, 7)]
