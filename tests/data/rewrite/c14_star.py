@@ -1,5 +1,5 @@
 """Doc."""
-from torch import *
+from torch import *  # noqa: F403
 from torch.nn import Module, Linear
 
 

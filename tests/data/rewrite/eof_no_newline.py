@@ -1,4 +1,4 @@
-import torch
+import torch  # noqa: F401
 import torch.nn as nn
 
 
