@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -163,17 +164,31 @@ class ModfixBench{index}(nn.Module):
 """
 
 
+_SUPER_INIT_LINE = re.compile(r"^( +)super\(\)\.__init__\([^()\n]*\)\n", re.M)
+_NAMES_NN = re.compile(r"^(from torch import nn|import torch\.nn as nn)$", re.M)
+
+
+def with_a_fix(text: str, index: int) -> str:
+    """The file with one plain list of modules: in its first ``__init__`` that calls ``super().__init__()``
+    (inside a real class, usually a large one), else in a small class appended to it."""
+    found = _SUPER_INIT_LINE.search(text)
+    if found and _NAMES_NN.search(text):
+        line = f"{found.group(1)}self.modfix_blocks = [nn.Linear(2, 2) for _ in range(2)]\n"
+        return text[:found.end()] + line + text[found.end():]
+    return text + BUGGY_CLASS.format(index=index)
+
+
 def apply_one_in_ten(modfix: list[str], tree: Path, runs: int) -> dict[str, float | None]:
-    """``modfix apply`` (cold, all processes) over a copy of ``tree`` where every tenth file (sorted) ends
-    with a Module keeping its blocks in a plain list: the rewrite of one file in ten, in real files of
-    real size. Each run starts from a fresh copy (not timed)."""
+    """``modfix apply`` (cold, all processes) over a copy of ``tree`` where every tenth file (sorted) keeps
+    modules in a plain list (``with_a_fix``): the rewrite of one file in ten, in real classes of real
+    size. Each run starts from a fresh copy (not timed)."""
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "base"
         shutil.copytree(tree, base)
         files = sorted(base.rglob("*.py"))
         for index, path in enumerate(files[::10]):
-            with open(path, "a", encoding="utf-8") as handle:
-                handle.write(BUGGY_CLASS.format(index=index))
+            text = path.read_text(encoding="utf-8", errors="surrogateescape")
+            path.write_text(with_a_fix(text, index), encoding="utf-8", errors="surrogateescape")
         samples = []
         for _ in range(runs):
             work = Path(folder) / "work"

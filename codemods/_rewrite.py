@@ -104,31 +104,60 @@ def _lines_of(change) -> tuple[int, int]:
 
 
 class _Regions:
-    """The top-level statements that hold changes, as ranges of whole lines, merged where they meet."""
+    """What libcst parses for a change: the top-level statement that holds it, as whole lines; or, inside
+    a top-level class, only the statements of its body that hold changes (a method, usually), parsed
+    below a stand-in class header. A large class with one fix in ``__init__`` costs its ``__init__``."""
 
     def __init__(self, tree: ast.Module, lines: LineIndex):
+        self.lines = lines
+        self.statements = tree.body
         self.spans = [(first_line(s, lines), s.end_lineno) for s in tree.body]
         self.firsts = [first for first, _ in self.spans]
 
-    def around(self, first: int, last: int) -> tuple[int, int]:
+    def around(self, first: int, last: int) -> tuple[int, int, bool]:
+        """(first line, last line, whether they are statements of a class body) of what holds the lines."""
         index = max(bisect.bisect_right(self.firsts, first) - 1, 0)
-        start, end = first, last
+        start, end, holders = first, last, []
         while index < len(self.spans) and self.spans[index][0] <= last:
             if self.spans[index][1] >= first:
                 start, end = min(start, self.spans[index][0]), max(end, self.spans[index][1])
+                holders.append(index)
             index += 1
-        return start, end
+        if len(holders) == 1 and isinstance(self.statements[holders[0]], ast.ClassDef):
+            inside = self._in_body(self.statements[holders[0]], first, last)
+            if inside is not None:
+                return (*inside, True)
+        return start, end, False
+
+    def _in_body(self, node: ast.ClassDef, first: int, last: int) -> tuple[int, int] | None:
+        """The lines of the body statements that hold lines first..last, when they hold all of them and
+        each of those statements has its lines to itself; else None."""
+        spans = [(first_line(s, self.lines), s.end_lineno) for s in node.body]
+        if any(a[1] >= b[0] for a, b in zip(spans, spans[1:])) or not self._starts_its_line(node.body[0], spans[0][0]):
+            return None
+        held = [span for span in spans if span[1] >= first and span[0] <= last]
+        if not held or held[0][0] > first or held[-1][1] < last:
+            return None
+        return held[0][0], held[-1][1]
+
+    def _starts_its_line(self, statement: ast.stmt, line: int) -> bool:
+        """Does the statement begin its first line (not on the class header's line)?"""
+        if getattr(statement, "decorator_list", None):
+            return True  # its first line begins with the `@`
+        text = self.lines.line_text(line)
+        return line == statement.lineno and not text[: self.lines.char_column(line, statement.col_offset)].strip()
 
 
-def _merged(regions: list[tuple[int, int, list]]) -> list[tuple[int, int, list]]:
+def _merged(regions: list[tuple[int, int, bool, list]]) -> list[tuple[int, int, bool, list]]:
+    """Regions that share lines become one; a class body's statements stay so only with others of it."""
     regions.sort(key=lambda r: (r[0], r[1]))
-    merged: list[tuple[int, int, list]] = []
-    for start, end, items in regions:
+    merged: list[tuple[int, int, bool, list]] = []
+    for start, end, in_class, items in regions:
         if merged and start <= merged[-1][1]:
             previous = merged.pop()
-            merged.append((previous[0], max(previous[1], end), previous[2] + items))
+            merged.append((previous[0], max(previous[1], end), previous[2] and in_class, previous[3] + items))
         else:
-            merged.append((start, end, list(items)))
+            merged.append((start, end, in_class, list(items)))
     return merged
 
 
@@ -152,18 +181,17 @@ def apply(text: str, tree: ast.Module, newline: str, fixes: list[tuple[Finding, 
         return text, []
     lines = LineIndex(text)
     regions = _Regions(tree, lines)
-    pieces: list[tuple[int, int, list]] = []
+    pieces: list[tuple[int, int, bool, list]] = []
     for number, (_, fix) in enumerate(chosen):
         for change in fix.changes:
-            start, end = regions.around(*_lines_of(change))
-            pieces.append((start, end, [(number, change)]))
+            pieces.append((*regions.around(*_lines_of(change)), [(number, change)]))
         if fix.imports:
-            pieces.append((*head_lines(tree, lines), [(number, _Imports(fix.imports))]))
+            pieces.append((*head_lines(tree, lines), False, [(number, _Imports(fix.imports))]))
     out, position, failed = [], 0, set()
-    for start, end, items in _merged(pieces):
+    for start, end, in_class, items in _merged(pieces):
         begin = lines.starts[start - 1] if start - 1 < len(lines.starts) else len(text)
         stop = (lines.starts[end] if end < len(lines.starts) else len(text)) if end >= start else begin
-        new, lost = _rewrite_region(text[begin:stop], start, newline, items)
+        new, lost = _rewrite_region(text[begin:stop], start, newline, items, in_class)
         failed |= lost
         out.append(text[position:begin])
         out.append(new)
@@ -174,26 +202,32 @@ def apply(text: str, tree: ast.Module, newline: str, fixes: list[tuple[Finding, 
     return "".join(out), [finding for finding, _ in chosen]
 
 
-def _rewrite_region(region: str, first_line: int, newline: str, items: list) -> tuple[str, set[int]]:
-    """The region's new text, made by libcst, and the fixes (numbers) that could not be made in it."""
+def _rewrite_region(region: str, first_line: int, newline: str, items: list,
+                    in_class: bool = False) -> tuple[str, set[int]]:
+    """The region's new text, made by libcst, and the fixes (numbers) that could not be made in it. The
+    statements of a class body are parsed below a stand-in header (``class _:``), taken off again."""
     import libcst as cst
 
     numbers = {number for number, _ in items}
+    header = f"class _:{newline}" if in_class else ""
     # libcst drops a form feed that starts the first line (before a statement): kept aside, as it was
-    body = region.lstrip("\x0c")
+    body = region if in_class else region.lstrip("\x0c")
     before = region[: len(region) - len(body)]
     try:
-        module = cst.parse_module(body, config=cst.PartialParserConfig(default_newline=newline))
+        module = cst.parse_module(header + body, config=cst.PartialParserConfig(default_newline=newline))
     except cst.ParserSyntaxError:  # e.g. a form feed in an indentation, which Python accepts
         return region, numbers
     # libcst gives back every byte it parsed, but for a last line ending that is a lone "\r" (dropped);
     # what it does not give back at the end is kept as it was, and a region it would change is not rewritten
     unchanged = module.code
-    if not body.startswith(unchanged):
+    if not (header + body).startswith(unchanged) or len(unchanged) < len(header):
         return region, numbers
-    kept = body[len(unchanged):]
-    module, lost = transform(module, items, first_line, len(before))
+    kept = (header + body)[len(unchanged):]
+    module, lost = transform(module, items, first_line - (1 if in_class else 0), len(before))
     new = module.code
+    if not new.startswith(header):
+        return region, numbers
+    new = new[len(header):]
     if not body and new and not new.endswith(("\n", "\r")):
         new += newline  # an empty head given an import line: the first statement follows on the next line
     return before + new + kept, lost
