@@ -5,7 +5,8 @@ With ``modules: [codemods]`` in a ``.libcst.codemod.yaml``::
     python -m libcst.tool codemod commands.UseModuleListCommand src/
     python -m libcst.tool codemod commands.AllRulesCommand --unsafe-fixes src/
 
-or with no configuration at all, naming the class in full (``-x``)::
+or without a ``modules`` entry, naming the class in full (``-x``; libcst's tool still pipes changed
+files through its formatter, black unless ``.libcst.codemod.yaml`` names ``codemods.keep_formatting``)::
 
     python -m libcst.tool codemod -x codemods.commands.UseModuleListCommand src/
 

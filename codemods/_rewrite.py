@@ -300,11 +300,13 @@ def apply_to_module(module, fixes: list[tuple[Finding, Fix]]):
 
     def made(pairs):
         items = [(number, change) for number, (_, fix) in enumerate(pairs) for change in fix.changes]
-        items += [(number, _Imports(fix.imports)) for number, (_, fix) in enumerate(pairs) if fix.imports]
         new, lost = transform(module, items)
         if lost:
             return None, [pair for number, pair in enumerate(pairs) if number not in lost]
-        return (new if _parses(new.code) else None), pairs
+        imports = _Imports(dict.fromkeys(pair for _, fix in pairs for pair in fix.imports))
+        if imports:  # in the module's head, as `modfix apply` adds them
+            new = _with_imports(new, imports)
+        return (new if new is not None and _parses(new.code) else None), pairs
 
     while chosen:
         new, kept = made(chosen)
@@ -329,3 +331,23 @@ def _parses(code: str) -> bool:
         return True
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
+
+
+def _with_imports(module, imports: "_Imports"):
+    """The module with import lines added in its head, made as ``apply`` makes them (libcst parses the
+    head alone: the whole module's AddImportsVisitor would not see a docstring of joined literals)."""
+    import libcst as cst
+
+    code = module.code
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = LineIndex(code)
+    start, end = head_lines(tree, lines)
+    begin = lines.starts[start - 1] if start - 1 < len(lines.starts) else len(code)
+    stop = (lines.starts[end] if end < len(lines.starts) else len(code)) if end >= start else begin
+    new, lost = _rewrite_region(code[begin:stop], start, module.default_newline, [(0, imports)])
+    if lost:
+        return None
+    return cst.parse_module(code[:begin] + new + code[stop:], config=module.config_for_parsing)

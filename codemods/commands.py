@@ -5,7 +5,8 @@ With ``modules: [codemods]`` and ``formatter: [python, -m, codemods.keep_formatt
 
     python -m libcst.tool codemod commands.UseModuleListCommand PATH...
 
-or without a configuration: ``python -m libcst.tool codemod -x codemods.commands.UseModuleListCommand PATH...``.
+or without the ``modules`` entry: ``python -m libcst.tool codemod -x codemods.commands.UseModuleListCommand PATH...``
+(the formatter entry, or black, is still needed).
 Every command takes ``--unsafe-fixes``.
 """
 from ._codemod import (

@@ -337,7 +337,8 @@ def _add_import_lines():
 
     class AddImportLines(AddImportsVisitor):
         """libcst's ``AddImportsVisitor`` that adds each missing import as a line of its own after the
-        imports at the top of the module, and never rewrites an existing import line
+        imports at the top of the module, and changes nothing else: it never rewrites an existing import line
+        or adds a blank line
         (``from torch import randn`` stays as it is; ``from torch import nn`` comes below it).
         ``AddImportLines(context, [ImportItem("torch", "nn")]).transform_module(tree)``."""
 
@@ -357,6 +358,9 @@ def _add_import_lines():
 
         def leave_ImportFrom(self, original_node, updated_node):
             return updated_node
+
+        def _insert_empty_line(self, statements):
+            return statements  # the new lines only: no blank line is added below them
 
     AddImportLines.__module__ = __name__
     return AddImportLines
