@@ -783,6 +783,21 @@ class ContainerAnalysis:
         evidence = self._evidence(facts, attr)
         return decide(evidence) if evidence is not None else None
 
+    def _own_applicability(self, facts: ClassFacts, attr: str, container: str) -> Applicability:
+        """How sure the class's own finding on the attribute is. In a cycle (two classes judging each
+        other's plain containers), the one being judged counts as safe: both are judged in full there."""
+        key = (id(facts), attr)
+        judging = self.__dict__.setdefault("_judging", set())
+        if key in judging:
+            return SAFE
+        judging.add(key)
+        try:
+            evidence = self._evidence(facts, attr)
+            applicability = self._blockers(evidence, container).applicability if evidence is not None else None
+            return DISPLAY if applicability is None else applicability  # no fix of its own: it stays plain
+        finally:
+            judging.discard(key)
+
     def _wrapped_later(self, assignment: Assignment, attr: str) -> bool:
         """``self.X = nn.ModuleList(self.X)``: registered already."""
         value = assignment.value
@@ -802,9 +817,18 @@ class ContainerAnalysis:
             kinds = {self._element_kind(e, assignment.method, owner, c, []) for e, c in shape.items}
             wanted = Kind.MODULE if container in (MODULE_LIST, MODULE_DICT) else Kind.PARAMETER
             same_kind = shape.kind == ("list" if container in (MODULE_LIST, PARAMETER_LIST) else "dict")
-            if same_kind and kinds <= {wanted} and self.context.is_module_class(owner) and (
-                    owner is family[0] or self._decided(owner, attr) == container):
-                return SAFE, ""  # another plain container of the same kind, wrapped by its own finding
+            if same_kind and kinds <= {wanted} and self.context.is_module_class(owner):
+                if owner is family[0]:
+                    return SAFE, ""  # another plain container of this class, wrapped by this finding
+                if self._decided(owner, attr) == container:
+                    # wrapped by that class's own finding; a subclass assigns after this class did, so its
+                    # plain container would raise if that finding were not made as surely as this one
+                    later = owner.qualname in self.context.hierarchy.descendants_in_run(family[0].qualname)
+                    applicability = self._own_applicability(owner, attr, container) if later else SAFE
+                    if applicability is SAFE:
+                        return SAFE, ""
+                    return applicability, (f"it is reassigned with a plain {shape.kind} at line "
+                                           f"{assignment.stmt.lineno}, whose own fix is {applicability.value}")
             return DISPLAY, (f"it is reassigned with a plain {shape.kind} at line {assignment.stmt.lineno}, "
                              f"which raises TypeError once it is an nn.{container}")
         kind = self.values.kind(value, assignment.method, owner)
