@@ -249,7 +249,7 @@ def transform(module, items: list, first_line: int = 1, first_column: int = 0):
         end_column -= first_column if end_line == first_line else 0
         return (line - shift, column, end_line - shift, end_column)
 
-    owners: dict[tuple, int] = {}
+    owners: dict[tuple[str, tuple], int] = {}
     wraps, replacements, buffers, conversions, supers, removals, insertions, moves = ([] for _ in range(8))
     imports: list = []
     for number, change in items:
@@ -274,7 +274,9 @@ def transform(module, items: list, first_line: int = 1, first_column: int = 0):
             moves.append((moved(change.target), moved(change.before)))
         else:
             raise TypeError(f"no transformer makes {type(change).__name__}")
-        owners[moved(getattr(change, "target", None) or change.before)] = number
+        # which fix a target belongs to, per kind of transformer (a statement and its call share a position)
+        kind = "statements" if isinstance(change, (RemoveStatement, InsertStatement, MoveStatement)) else type(change).__name__
+        owners[(kind, moved(getattr(change, "target", None) or change.before))] = number
     kinds = [(t.WrapInCall, wraps), (t.ReplaceExpression, replacements), (t.RegisterBuffer, buffers),
              (t.ConvertInsideParameter, conversions), (t.CallSuperInit, supers)]
     transformers = [kind(targets) for kind, targets in kinds if targets]
@@ -289,7 +291,11 @@ def transform(module, items: list, first_line: int = 1, first_column: int = 0):
 
         items = [ImportItem(module_name, name) if module_name else ImportItem(name) for module_name, name in imports]
         module = t.AddImportLines(CodemodContext(), items).transform_module(module)
-    return module, {owners[key] for key in together.unmatched if key in owners}
+    lost = set()
+    for transformer in transformers:
+        kind = "statements" if isinstance(transformer, t.EditStatements) else type(transformer).__name__
+        lost |= {owners[(kind, key)] for key in transformer.unmatched if (kind, key) in owners}
+    return module, lost
 
 
 def apply_to_module(module, fixes: list[tuple[Finding, Fix]]):
