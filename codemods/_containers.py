@@ -784,19 +784,15 @@ class ContainerAnalysis:
         return decide(evidence) if evidence is not None else None
 
     def _own_applicability(self, facts: ClassFacts, attr: str, container: str) -> Applicability:
-        """How sure the class's own finding on the attribute is. In a cycle (two classes judging each
-        other's plain containers), the one being judged counts as safe: both are judged in full there."""
-        key = (id(facts), attr)
-        judging = self.__dict__.setdefault("_judging", set())
-        if key in judging:
-            return SAFE
-        judging.add(key)
-        try:
+        """How sure the class's own finding on the attribute is. Asked of subclasses only, so the questions
+        never come back round; remembered, or a chain of subclasses would judge each one once per base."""
+        known = self.__dict__.setdefault("_own_applicabilities", {})
+        key = (id(facts), attr, container)
+        if key not in known:
             evidence = self._evidence(facts, attr)
             applicability = self._blockers(evidence, container).applicability if evidence is not None else None
-            return DISPLAY if applicability is None else applicability  # no fix of its own: it stays plain
-        finally:
-            judging.discard(key)
+            known[key] = DISPLAY if applicability is None else applicability  # no fix of its own: it stays plain
+        return known[key]
 
     def _wrapped_later(self, assignment: Assignment, attr: str) -> bool:
         """``self.X = nn.ModuleList(self.X)``: registered already."""

@@ -210,8 +210,9 @@ def _rewrite_region(region: str, first_line: int, newline: str, items: list,
 
     numbers = {number for number, _ in items}
     header = f"class _:{newline}" if in_class else ""
-    # libcst drops a form feed that starts the first line (before a statement): kept aside, as it was
-    body = region if in_class else region.lstrip("\x0c")
+    # libcst drops a form feed that starts the first line (before a statement), or cannot parse it (before
+    # an indentation): kept aside, as it was
+    body = region.lstrip("\x0c")
     before = region[: len(region) - len(body)]
     try:
         module = cst.parse_module(header + body, config=cst.PartialParserConfig(default_newline=newline))
@@ -223,7 +224,7 @@ def _rewrite_region(region: str, first_line: int, newline: str, items: list,
     if not (header + body).startswith(unchanged) or len(unchanged) < len(header):
         return region, numbers
     kept = (header + body)[len(unchanged):]
-    module, lost = transform(module, items, first_line - (1 if in_class else 0), len(before))
+    module, lost = transform(module, items, first_line, len(before), header_lines=1 if in_class else 0)
     new = module.code
     if not new.startswith(header):
         return region, numbers
@@ -233,15 +234,16 @@ def _rewrite_region(region: str, first_line: int, newline: str, items: list,
     return before + new + kept, lost
 
 
-def transform(module, items: list, first_line: int = 1, first_column: int = 0):
-    """libcst's transformers make the changes on ``module``, whose first line is line ``first_line`` of the
-    file the changes' positions refer to, from its column ``first_column``. ``items``: (fix number, change
-    or _Imports). Returns the new module and the numbers of the fixes whose targets were not found."""
+def transform(module, items: list, first_line: int = 1, first_column: int = 0, header_lines: int = 0):
+    """libcst's transformers make the changes on ``module``, whose line ``header_lines + 1`` is line
+    ``first_line`` of the file the changes' positions refer to, from its column ``first_column``. ``items``:
+    (fix number, change or _Imports). Returns the new module and the numbers of the fixes whose targets
+    were not found."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     from . import transformers as t
 
-    shift = first_line - 1
+    shift = first_line - 1 - header_lines
 
     def moved(position):
         line, column, end_line, end_column = position
