@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Tuple, Union
+from typing import ClassVar, Tuple, Union
 
 from ._rule import Edit
 from ._source import LineIndex
@@ -60,6 +60,12 @@ class WrapInCall:
     callee: str
     edits: tuple[Edit, ...]
 
+    # what the transformer of this kind takes: its name, or EditStatements' argument, and the entry
+    slot: ClassVar[str] = "WrapInCall"
+
+    def entry(self, moved):
+        return (moved(self.target), self.callee)
+
     @classmethod
     def of(cls, lines: LineIndex, node: ast.expr, callee: str, bare_tuple: bool = False) -> "WrapInCall":
         start, end = lines.span(node)
@@ -76,6 +82,12 @@ class ReplaceExpression:
     code: str
     edits: tuple[Edit, ...]
 
+    # what the transformer of this kind takes: its name, or EditStatements' argument, and the entry
+    slot: ClassVar[str] = "ReplaceExpression"
+
+    def entry(self, moved):
+        return (moved(self.target), self.code)
+
     @classmethod
     def of(cls, lines: LineIndex, node: ast.expr, code: str) -> "ReplaceExpression":
         start, end = lines.span(node)
@@ -91,6 +103,12 @@ class RegisterBuffer:
     key: str
     persistent: bool
     edits: tuple[Edit, ...]
+
+    # what the transformer of this kind takes: its name, or EditStatements' argument, and the entry
+    slot: ClassVar[str] = "RegisterBuffer"
+
+    def entry(self, moved):
+        return (moved(self.target), (self.receiver, self.key, self.persistent))
 
     @classmethod
     def of(cls, lines: LineIndex, statement: ast.stmt, value: ast.expr, receiver: str, key: str,
@@ -110,6 +128,12 @@ class ConvertInsideParameter:
     target: Range  # the whole value: the Parameter call and the conversions after it
     parameter: Range  # the Parameter call
     edits: tuple[Edit, ...]
+
+    # what the transformer of this kind takes: its name, or EditStatements' argument, and the entry
+    slot: ClassVar[str] = "ConvertInsideParameter"
+
+    def entry(self, moved):
+        return (moved(self.target), moved(self.parameter))
 
     @classmethod
     def of(cls, lines: LineIndex, value: ast.expr, parameter: ast.Call) -> "ConvertInsideParameter":
@@ -149,6 +173,12 @@ class CallSuperInit:
     target: Range  # the call
     edits: tuple[Edit, ...]
 
+    # what the transformer of this kind takes: its name, or EditStatements' argument, and the entry
+    slot: ClassVar[str] = "CallSuperInit"
+
+    def entry(self, moved):
+        return (moved(self.target), True)
+
     @classmethod
     def of(cls, lines: LineIndex, call: ast.Call) -> "CallSuperInit":
         start, end = lines.span(call)
@@ -168,6 +198,12 @@ class RemoveStatement:
     target: Range
     edits: tuple[Edit, ...]
 
+    # what the transformer of this kind takes: its name, or EditStatements' argument, and the entry
+    slot: ClassVar[str] = "removals"
+
+    def entry(self, moved):
+        return moved(self.target)
+
     @classmethod
     def of(cls, lines: LineIndex, statement: ast.stmt) -> "RemoveStatement":
         start, end = _line_span(lines, statement)
@@ -183,6 +219,12 @@ class InsertStatement:
     code: str
     newline: str  # its line ending: that of the line it goes above
     edits: tuple[Edit, ...]
+
+    # what the transformer of this kind takes: its name, or EditStatements' argument, and the entry
+    slot: ClassVar[str] = "insertions"
+
+    def entry(self, moved):
+        return (moved(self.before), self.code, self.newline)
 
     @classmethod
     def of(cls, lines: LineIndex, before: ast.stmt, code: str, newline: str) -> "InsertStatement":
@@ -201,6 +243,12 @@ class MoveStatement:
     target: Range
     before: Range
     edits: tuple[Edit, ...]
+
+    # what the transformer of this kind takes: its name, or EditStatements' argument, and the entry
+    slot: ClassVar[str] = "moves"
+
+    def entry(self, moved):
+        return (moved(self.target), moved(self.before))
 
     @classmethod
     def of(cls, lines: LineIndex, statement: ast.stmt, before: ast.stmt, newline: str) -> "MoveStatement":

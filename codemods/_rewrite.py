@@ -1,10 +1,10 @@
 """Applies fixes: libcst's transformers make the changes, on the top-level statements they touch.
 
 The rules' changes (``_changes``) are made by the transformers of ``codemods.transformers``, matched by
-position. libcst parses only the top-level statements that hold a change (and, when an import is
-needed, the head of the module: docstring and imports), each as a module of its own: a class or a
-function of a large file, not the file (libcst's parser costs about eight times Python's, and a file
-with one fix is usually large). Every other line is copied as it was, so comments, formatting, line
+position. libcst parses only what holds a change, each as a module of its own: inside a top-level class
+the body statements that hold changes (below a stand-in ``class _:`` header), else the top-level
+statement, and when an import is needed the module's head (the imports after the docstring); not the
+file (libcst's parser costs about eight times Python's, and a file with one fix is usually large). Every other line is copied as it was, so comments, formatting, line
 endings and encoding survive by construction. ``import libcst`` happens here, only when a fix applies.
 Fixes whose edits overlap are not combined: the later finding is left for the next run and reported
 unfixed; so is a fix whose target libcst does not find, or whose statement libcst cannot parse.
@@ -14,10 +14,7 @@ from __future__ import annotations
 import ast
 import bisect
 
-from ._changes import (
-    first_line, CallSuperInit, ConvertInsideParameter, InsertStatement, MoveStatement, RegisterBuffer, RemoveStatement,
-    ReplaceExpression, WrapInCall,
-)
+from ._changes import first_line
 from ._rule import Edit, Finding, Fix
 from ._source import LineIndex
 
@@ -161,6 +158,13 @@ def _merged(regions: list[tuple[int, int, bool, list]]) -> list[tuple[int, int, 
     return merged
 
 
+def _offsets(lines: LineIndex, start: int, end: int) -> tuple[int, int]:
+    """The character offsets of lines start..end, line endings included (no lines: where start begins)."""
+    size = len(lines.text)
+    begin = lines.starts[start - 1] if start - 1 < len(lines.starts) else size
+    return begin, ((lines.starts[end] if end < len(lines.starts) else size) if end >= start else begin)
+
+
 class _Imports(tuple):
     """A fix's imports, (module, name) pairs, among the changes of a region."""
 
@@ -189,8 +193,7 @@ def apply(text: str, tree: ast.Module, newline: str, fixes: list[tuple[Finding, 
             pieces.append((*head_lines(tree, lines), False, [(number, _Imports(fix.imports))]))
     out, position, failed = [], 0, set()
     for start, end, in_class, items in _merged(pieces):
-        begin = lines.starts[start - 1] if start - 1 < len(lines.starts) else len(text)
-        stop = (lines.starts[end] if end < len(lines.starts) else len(text)) if end >= start else begin
+        begin, stop = _offsets(lines, start, end)
         new, lost = _rewrite_region(text[begin:stop], start, newline, items, in_class)
         failed |= lost
         out.append(text[position:begin])
@@ -234,6 +237,10 @@ def _rewrite_region(region: str, first_line: int, newline: str, items: list,
     return before + new + kept, lost
 
 
+_EXPRESSION_SLOTS = ("WrapInCall", "ReplaceExpression", "RegisterBuffer", "ConvertInsideParameter", "CallSuperInit")
+_STATEMENT_SLOTS = ("removals", "insertions", "moves")  # EditStatements' arguments
+
+
 def transform(module, items: list, first_line: int = 1, first_column: int = 0, header_lines: int = 0):
     """libcst's transformers make the changes on ``module``, whose line ``header_lines + 1`` is line
     ``first_line`` of the file the changes' positions refer to, from its column ``first_column``. ``items``:
@@ -252,38 +259,19 @@ def transform(module, items: list, first_line: int = 1, first_column: int = 0, h
         return (line - shift, column, end_line - shift, end_column)
 
     owners: dict[tuple[str, tuple], int] = {}
-    wraps, replacements, buffers, conversions, supers, removals, insertions, moves = ([] for _ in range(8))
+    slots: dict[str, list] = {}
     imports: list = []
     for number, change in items:
         if isinstance(change, _Imports):
             imports.extend(pair for pair in change if pair not in imports)
             continue
-        if isinstance(change, WrapInCall):
-            wraps.append((moved(change.target), change.callee))
-        elif isinstance(change, ReplaceExpression):
-            replacements.append((moved(change.target), change.code))
-        elif isinstance(change, RegisterBuffer):
-            buffers.append((moved(change.target), (change.receiver, change.key, change.persistent)))
-        elif isinstance(change, ConvertInsideParameter):
-            conversions.append((moved(change.target), moved(change.parameter)))
-        elif isinstance(change, CallSuperInit):
-            supers.append((moved(change.target), True))
-        elif isinstance(change, RemoveStatement):
-            removals.append(moved(change.target))
-        elif isinstance(change, InsertStatement):
-            insertions.append((moved(change.before), change.code, change.newline))
-        elif isinstance(change, MoveStatement):
-            moves.append((moved(change.target), moved(change.before)))
-        else:
-            raise TypeError(f"no transformer makes {type(change).__name__}")
-        # which fix a target belongs to, per kind of transformer (a statement and its call share a position)
-        kind = "statements" if isinstance(change, (RemoveStatement, InsertStatement, MoveStatement)) else type(change).__name__
+        slots.setdefault(change.slot, []).append(change.entry(moved))
+        # which fix a target belongs to, per transformer (a statement and its call share a position)
+        kind = "statements" if change.slot in _STATEMENT_SLOTS else change.slot
         owners[(kind, moved(getattr(change, "target", None) or change.before))] = number
-    kinds = [(t.WrapInCall, wraps), (t.ReplaceExpression, replacements), (t.RegisterBuffer, buffers),
-             (t.ConvertInsideParameter, conversions), (t.CallSuperInit, supers)]
-    transformers = [kind(targets) for kind, targets in kinds if targets]
-    if removals or insertions or moves:
-        transformers.append(t.EditStatements(removals=removals, insertions=insertions, moves=moves))
+    transformers = [getattr(t, name)(slots[name]) for name in _EXPRESSION_SLOTS if name in slots]
+    if any(name in slots for name in _STATEMENT_SLOTS):
+        transformers.append(t.EditStatements(**{name: slots[name] for name in _STATEMENT_SLOTS if name in slots}))
     together = t.Together(transformers)
     # the positions of this module as it is (no copy: the transformers build a new tree anyway)
     module = together.visit_with(module, MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
@@ -353,8 +341,7 @@ def _with_imports(module, imports: "_Imports"):
         return None
     lines = LineIndex(code)
     start, end = head_lines(tree, lines)
-    begin = lines.starts[start - 1] if start - 1 < len(lines.starts) else len(code)
-    stop = (lines.starts[end] if end < len(lines.starts) else len(code)) if end >= start else begin
+    begin, stop = _offsets(lines, start, end)
     new, lost = _rewrite_region(code[begin:stop], start, module.default_newline, [(0, imports)])
     if lost:
         return None

@@ -276,21 +276,20 @@ class EditStatements(PositionedTransformer):
             for key in statement_keys:
                 if key in self.moves and self._whole_line(statement):
                     moved.setdefault(self.moves[key], []).append(statement)
+        here = {key for statement_keys in keys for key in statement_keys}
         result: List[cst.CSTNode] = []
         carried: List[cst.EmptyLine] = []  # comments above a statement that went, for the next one
         for index, (statement_keys, statement) in enumerate(zip(keys, updated)):
             new = [inserted for k in statement_keys for inserted in self.insertions.get(k, ())]
             new += [s for k in statement_keys for s in moved.get(k, ())]
-            if new and any(k in self.insertions for k in statement_keys):
-                self.applied.update(k for k in statement_keys if k in self.insertions)
+            self.applied.update(k for k in statement_keys if k in self.insertions)
             leading = [*carried, *statement.leading_lines]
             carried = []
             if new:
                 result.append(new[0].with_changes(leading_lines=leading))
                 result.extend(s.with_changes(leading_lines=()) for s in new[1:])
                 leading = []
-            going = [k for k in statement_keys if k in self.removals or (k in self.moves and self.moves[k] in
-                                                                            {key for ks in keys for key in ks})]
+            going = [k for k in statement_keys if k in self.removals or self.moves.get(k) in here]
             if going:
                 if self._whole_line(statement):
                     self.applied.update(going)
